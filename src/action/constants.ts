@@ -1,0 +1,36 @@
+/** Input, output and state names, exactly as in action.yml (actions/cache src/constants.ts). */
+export const Inputs = {
+  Lockfiles: 'lockfiles',
+  Platforms: 'platforms',
+  Output: 'output',
+  Upstreams: 'upstreams',
+  Include: 'include',
+  Exclude: 'exclude',
+  Concurrency: 'concurrency',
+  RequireAllPlatforms: 'require-all-platforms',
+  RegistryView: 'registry-view',
+  Cache: 'cache',
+  CacheKeyPrefix: 'cache-key-prefix',
+  Publish: 'publish',
+  MirrorUrl: 'mirror-url',
+  ArtifactName: 'artifact-name',
+  RetentionDays: 'retention-days',
+  AllowPrivateProviders: 'allow-private-providers',
+  GithubToken: 'github-token',
+} as const;
+
+export const Outputs = {
+  MirrorDir: 'mirror-dir',
+  Providers: 'providers',
+  Archives: 'archives',
+  Bytes: 'bytes',
+  CacheHit: 'cache-hit',
+  ArchivesFetched: 'archives-fetched',
+  ArchivesReused: 'archives-reused',
+  MirrorUrl: 'mirror-url',
+  ArtifactId: 'artifact-id',
+  CliConfig: 'cli-config',
+} as const;
+
+export const DEFAULT_ARTIFACT_NAME = 'terraform-provider-mirror';
+export const PAGES_ARTIFACT_NAME = 'github-pages';

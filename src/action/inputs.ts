@@ -1,0 +1,86 @@
+import * as core from '@actions/core';
+import { RepoxyError } from '../domain/errors.ts';
+import { DEFAULT_ARTIFACT_NAME, Inputs } from './constants.ts';
+
+export type PublishMode = 'none' | 'pages' | 'artifact';
+
+/** Every input of action.yml, typed and validated once (docker/build-push-action context.ts). */
+export interface ActionInputs {
+  readonly lockfiles: string[];
+  readonly platforms: string[];
+  readonly output: string;
+  readonly upstreams: string[];
+  readonly include: string[];
+  readonly exclude: string[];
+  readonly concurrency: number | undefined;
+  readonly requireAllPlatforms: boolean;
+  readonly registryView: boolean;
+  readonly cache: boolean;
+  readonly cacheKeyPrefix: string;
+  readonly publish: PublishMode;
+  readonly mirrorUrl: string;
+  readonly artifactName: string;
+  readonly retentionDays: number | undefined;
+  readonly allowPrivateProviders: boolean;
+  readonly githubToken: string;
+}
+
+/** Lines and commas both separate list items; blank items and `#` comments are dropped. */
+export function listInput(name: string): string[] {
+  return core
+    .getInput(name)
+    .split(/[\n,]/)
+    .map((s) => s.trim())
+    .filter((s) => s !== '' && !s.startsWith('#'));
+}
+
+function boolInput(name: string, fallback: boolean): boolean {
+  const raw = core.getInput(name).trim();
+  if (raw === '') return fallback;
+  if (['true', 'True', 'TRUE'].includes(raw)) return true;
+  if (['false', 'False', 'FALSE'].includes(raw)) return false;
+  throw new RepoxyError('INPUT_INVALID', `input "${name}" must be true or false, got "${raw}"`);
+}
+
+function intInput(name: string, min: number, max: number): number | undefined {
+  const raw = core.getInput(name).trim();
+  if (raw === '') return undefined;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new RepoxyError(
+      'INPUT_INVALID',
+      `input "${name}" must be a whole number from ${min} to ${max}, got "${raw}"`,
+    );
+  }
+  return n;
+}
+
+function publishInput(): PublishMode {
+  const raw = core.getInput(Inputs.Publish).trim() || 'none';
+  if (raw === 'none' || raw === 'pages' || raw === 'artifact') return raw;
+  throw new RepoxyError('INPUT_INVALID', `input "publish" must be none, pages or artifact, got "${raw}"`);
+}
+
+/** Reads and validates all inputs; throws INPUT_INVALID naming the input and what it accepts. */
+export function getInputs(): ActionInputs {
+  const lockfiles = listInput(Inputs.Lockfiles);
+  return {
+    lockfiles: lockfiles.length ? lockfiles : ['**/.terraform.lock.hcl'],
+    platforms: listInput(Inputs.Platforms),
+    output: core.getInput(Inputs.Output).trim() || 'provider-mirror',
+    upstreams: listInput(Inputs.Upstreams),
+    include: listInput(Inputs.Include),
+    exclude: listInput(Inputs.Exclude),
+    concurrency: intInput(Inputs.Concurrency, 1, 256),
+    requireAllPlatforms: boolInput(Inputs.RequireAllPlatforms, false),
+    registryView: boolInput(Inputs.RegistryView, true),
+    cache: boolInput(Inputs.Cache, true),
+    cacheKeyPrefix: core.getInput(Inputs.CacheKeyPrefix).trim() || 'repoxy-providers',
+    publish: publishInput(),
+    mirrorUrl: core.getInput(Inputs.MirrorUrl).trim(),
+    artifactName: core.getInput(Inputs.ArtifactName).trim() || DEFAULT_ARTIFACT_NAME,
+    retentionDays: intInput(Inputs.RetentionDays, 1, 90),
+    allowPrivateProviders: boolInput(Inputs.AllowPrivateProviders, false),
+    githubToken: core.getInput(Inputs.GithubToken).trim(),
+  };
+}

@@ -1,0 +1,55 @@
+import path from 'node:path';
+import * as core from '@actions/core';
+import { buildMirror, planFromLockFiles, type BuildOptions } from '../engine.ts';
+import { silentReporter } from '../events.ts';
+import { listTokens } from '../upstream/tokens.ts';
+import { restoreStore, saveStore, type CacheHit } from './cache.ts';
+import { Outputs } from './constants.ts';
+import { getInputs, type ActionInputs } from './inputs.ts';
+import { publishMirror } from './publish.ts';
+import { actionReporter } from './report.ts';
+import { writeJobSummary } from './summary.ts';
+
+/** The build action: plan → restore cache → build mirror → save cache → publish → outputs and summary. */
+export async function run(): Promise<void> {
+  for (const token of listTokens(process.env)) core.setSecret(token);
+  const inputs = getInputs();
+  if (inputs.githubToken) core.setSecret(inputs.githubToken);
+  const workspace = process.env.GITHUB_WORKSPACE ?? process.cwd();
+  const options = buildOptions(inputs, workspace);
+  const plan = await planFromLockFiles(options, silentReporter);
+  let hit: CacheHit = 'false';
+  let key = '';
+  if (options.cacheDir) ({ hit, key } = await restoreStore(options.cacheDir, plan, inputs.cacheKeyPrefix));
+  const result = await core.group('Build the provider mirror', () => buildMirror(options, actionReporter()));
+  if (options.cacheDir) await saveStore(options.cacheDir, key, result.storeChanged);
+  const published = await publishMirror(inputs, result);
+  core.setOutput(Outputs.MirrorDir, result.out);
+  core.setOutput(Outputs.Providers, String(result.plan.providers.length));
+  core.setOutput(Outputs.Archives, String(result.archives.length));
+  core.setOutput(Outputs.Bytes, String(result.bytes));
+  core.setOutput(Outputs.CacheHit, hit);
+  core.setOutput(Outputs.ArchivesFetched, String(result.fetched));
+  core.setOutput(Outputs.ArchivesReused, String(result.reused));
+  if (published.mirrorUrl) core.setOutput(Outputs.MirrorUrl, published.mirrorUrl);
+  if (published.artifactId !== undefined) core.setOutput(Outputs.ArtifactId, String(published.artifactId));
+  await writeJobSummary(result, { cacheHit: hit, mirrorUrl: published.mirrorUrl });
+}
+
+function buildOptions(inputs: ActionInputs, workspace: string): BuildOptions {
+  const temp = process.env.RUNNER_TEMP ?? path.join(workspace, '.repoxy-tmp');
+  return {
+    lockfiles: inputs.lockfiles,
+    cwd: workspace,
+    platforms: inputs.platforms,
+    include: inputs.include,
+    exclude: inputs.exclude,
+    out: path.resolve(workspace, inputs.output),
+    upstreams: inputs.upstreams,
+    cacheDir: inputs.cache ? path.join(temp, 'repoxy-store') : undefined,
+    concurrency: inputs.concurrency,
+    requireAllPlatforms: inputs.requireAllPlatforms,
+    registryView: inputs.registryView,
+    env: process.env,
+  };
+}

@@ -1,0 +1,120 @@
+import { parseArgs } from 'node:util';
+import { RepoxyError } from '../domain/errors.ts';
+
+export const HELP = `repoxy: turn .terraform.lock.hcl files into a verified provider network mirror
+
+Usage:
+  repoxy plan   --lockfile <path-or-glob>... [--platform os_arch]... [--include p]... [--exclude p]... [--json]
+  repoxy mirror --lockfile <path-or-glob>... --out DIR [--platform os_arch]... [--upstream HOST=URL]...
+                [--include p]... [--exclude p]... [--concurrency N] [--cache-dir DIR]
+                [--require-all-platforms] [--no-registry-view] [--json]
+  repoxy help
+
+Commands:
+  plan      Read lock files and print what would be mirrored (no network).
+  mirror    Fetch, verify and write the mirror to --out, atomically.
+
+Flags:
+  --lockfile P        A lock file path or glob (repeatable). '**/.terraform.lock.hcl' searches a monorepo,
+                      skipping node_modules, .terraform and .git directories.
+  --platform OS_ARCH  Target platform (repeatable; default linux_amd64), e.g. darwin_arm64.
+  --include P         Only mirror providers matching P (repeatable): HOST/NS/TYPE or NS/TYPE, with '*'
+                      wildcards right to left (e.g. registry.terraform.io/hashicorp/*).
+  --exclude P         Skip providers matching P (repeatable; wins over --include).
+  --out DIR           Output directory (mirror): replaced whole, only if empty or a previous mirror.
+  --upstream HOST=URL Look up HOST's /.well-known/terraform.json under URL instead of https://HOST/
+                      (repeatable; plain http only for loopback addresses).
+  --concurrency N     Archives processed at once (default 8).
+  --cache-dir DIR     Keep upstream metadata (refs/) and archives (packages/) here across runs: a run whose
+                      lock files did not change makes zero upstream requests.
+  --require-all-platforms  Fail when a provider lacks a requested platform upstream (default: warn).
+  --no-registry-view  Do not write the registry-protocol view (.well-known/, v1/providers/).
+  --json              Print one JSON document on stdout.
+  -h, --help          Show this help.
+
+Environment:
+  TF_TOKEN_<host>     Bearer token for a registry host (OpenTofu's encoding: '.' as '_', '-' as '__').
+                      Sent only to that host.
+  HTTPS_PROXY, HTTP_PROXY, NO_PROXY   Respected for upstream requests.
+
+Exit status: 0 success; 1 upstream or verification failure; 2 invalid input.
+`;
+
+export interface CliArgs {
+  readonly command: 'plan' | 'mirror' | 'help';
+  readonly lockfiles: string[];
+  readonly platforms: string[];
+  readonly include: string[];
+  readonly exclude: string[];
+  readonly upstreams: string[];
+  readonly out: string | undefined;
+  readonly cacheDir: string | undefined;
+  readonly concurrency: number | undefined;
+  readonly requireAllPlatforms: boolean;
+  readonly registryView: boolean;
+  readonly json: boolean;
+}
+
+/** Parses argv; throws INPUT_INVALID with a message naming the flag. */
+export function parseCliArgs(argv: readonly string[]): CliArgs {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      strict: true,
+      options: {
+        lockfile: { type: 'string', multiple: true },
+        platform: { type: 'string', multiple: true },
+        include: { type: 'string', multiple: true },
+        exclude: { type: 'string', multiple: true },
+        upstream: { type: 'string', multiple: true },
+        out: { type: 'string' },
+        'cache-dir': { type: 'string' },
+        concurrency: { type: 'string' },
+        'require-all-platforms': { type: 'boolean' },
+        'no-registry-view': { type: 'boolean' },
+        json: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (e) {
+    throw new RepoxyError('INPUT_INVALID', `${(e as Error).message}; see 'repoxy --help'`);
+  }
+  const { values: v, positionals } = parsed;
+  const command = commandOf(positionals, v.help === true);
+  return {
+    command,
+    lockfiles: v.lockfile ?? [],
+    platforms: v.platform ?? [],
+    include: v.include ?? [],
+    exclude: v.exclude ?? [],
+    upstreams: v.upstream ?? [],
+    out: v.out,
+    cacheDir: v['cache-dir'],
+    concurrency: v.concurrency === undefined ? undefined : positiveInt('--concurrency', v.concurrency),
+    requireAllPlatforms: v['require-all-platforms'] === true,
+    registryView: v['no-registry-view'] !== true,
+    json: v.json === true,
+  };
+}
+
+function commandOf(positionals: string[], help: boolean): CliArgs['command'] {
+  if (help || positionals.length === 0) return 'help';
+  const [cmd, ...rest] = positionals;
+  if (rest.length)
+    throw new RepoxyError('INPUT_INVALID', `unexpected argument "${rest[0]}"; see 'repoxy --help'`);
+  if (cmd === 'plan' || cmd === 'mirror' || cmd === 'help') return cmd;
+  throw new RepoxyError(
+    'INPUT_INVALID',
+    `unknown command "${cmd}": expected plan or mirror; see 'repoxy --help'`,
+  );
+}
+
+function positiveInt(flag: string, text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1 || n > 256) {
+    throw new RepoxyError('INPUT_INVALID', `${flag} must be a whole number from 1 to 256, got "${text}"`);
+  }
+  return n;
+}

@@ -1,0 +1,98 @@
+import { INPUT_ERROR_CODES, RepoxyError, isRepoxyError } from '../domain/errors.ts';
+import { formatDiagnostic } from '../domain/diagnostic.ts';
+import { buildMirror, planFromLockFiles, type BuildOptions } from '../engine.ts';
+import { silentReporter } from '../events.ts';
+import { formatPlanTable, planToJSON } from '../plan/plan.ts';
+import { listTokens, redactSecrets } from '../upstream/tokens.ts';
+import { networkMirrorConfig } from '../serve/cli-config.ts';
+import { HELP, parseCliArgs, type CliArgs } from './args.ts';
+import { formatBytes, stderrReporter } from './render.ts';
+
+/** Runs the CLI; returns the exit code (0 ok, 1 upstream/verification failure, 2 invalid input). */
+export async function main(argv: readonly string[]): Promise<number> {
+  const secrets = listTokens(process.env);
+  try {
+    const args = parseCliArgs(argv);
+    if (args.command === 'help') {
+      process.stdout.write(HELP);
+      return 0;
+    }
+    if (args.lockfiles.length === 0)
+      throw new RepoxyError('INPUT_INVALID', 'at least one --lockfile is required');
+    return args.command === 'plan' ? await runPlan(args) : await runMirror(args);
+  } catch (err) {
+    return reportError(err, secrets);
+  }
+}
+
+function optionsOf(args: CliArgs): BuildOptions {
+  return {
+    lockfiles: args.lockfiles,
+    cwd: process.cwd(),
+    platforms: args.platforms,
+    include: args.include,
+    exclude: args.exclude,
+    out: args.out ?? '',
+    upstreams: args.upstreams,
+    cacheDir: args.cacheDir,
+    concurrency: args.concurrency,
+    requireAllPlatforms: args.requireAllPlatforms,
+    registryView: args.registryView,
+    env: process.env,
+  };
+}
+
+async function runPlan(args: CliArgs): Promise<number> {
+  const plan = await planFromLockFiles(optionsOf(args), args.json ? silentWarnings() : stderrReporter());
+  process.stdout.write(args.json ? `${JSON.stringify(planToJSON(plan))}\n` : formatPlanTable(plan));
+  return 0;
+}
+
+async function runMirror(args: CliArgs): Promise<number> {
+  if (!args.out) throw new RepoxyError('INPUT_INVALID', 'mirror needs --out DIR');
+  const result = await buildMirror(optionsOf(args), stderrReporter());
+  const summary =
+    `mirror: ${result.plan.providers.length} provider version(s), ${result.archives.length} archive(s) ` +
+    `(${result.fetched} fetched, ${result.reused} reused), ${formatBytes(result.bytes)}, ` +
+    `${result.upstreamRequests} upstream request(s), ${result.seconds.toFixed(1)} s → ${result.out}`;
+  process.stderr.write(`${summary}\n`);
+  if (args.json) {
+    const out = {
+      out: result.out,
+      providers: result.plan.providers.length,
+      archives: result.archives.length,
+      fetched: result.fetched,
+      reused: result.reused,
+      bytes: result.bytes,
+      upstreamRequests: result.upstreamRequests,
+      missing: result.missing.length,
+      seconds: result.seconds,
+    };
+    process.stdout.write(`${JSON.stringify(out)}\n`);
+  } else {
+    process.stdout.write(
+      `\nUse it from Terraform or OpenTofu (CLI configuration):\n\n${networkMirrorConfig('https://mirror.example.com/terraform/')}\n`,
+    );
+  }
+  return 0;
+}
+
+/** With --json, stdout is one document: warnings still go to stderr, the rest is quiet. */
+function silentWarnings() {
+  const r = stderrReporter();
+  return (e: Parameters<typeof r>[0]) => (e.type === 'diagnostic' ? r(e) : silentReporter(e));
+}
+
+function reportError(err: unknown, secrets: readonly string[]): number {
+  if (isRepoxyError(err)) {
+    const lines = err.diagnostics.length
+      ? err.diagnostics.filter((d) => d.severity === 'error').map(formatDiagnostic)
+      : [`error: ${err.message}`];
+    if (err.diagnostics.length) lines.push(`error: ${err.message}`);
+    process.stderr.write(`${redactSecrets(lines.join('\n'), secrets)}\n`);
+    return INPUT_ERROR_CODES.has(err.code) ? 2 : 1;
+  }
+  const text = err instanceof Error ? (err.stack ?? err.message) : String(err);
+  process.stderr.write(`internal error (please report it): ${redactSecrets(text, secrets)}\n`);
+  return 1;
+}

@@ -1,0 +1,67 @@
+import { formatAddress } from '../domain/address.ts';
+import { formatDiagnostic } from '../domain/diagnostic.ts';
+import { formatPlatform } from '../domain/platform.ts';
+import type { PackageRef } from '../domain/package.ts';
+import type { EngineEvent, Reporter } from '../events.ts';
+
+/** Renders engine events as progress lines on stderr (a live counter when stderr is a TTY). */
+export function stderrReporter(stream: NodeJS.WriteStream = process.stderr, verbose = false): Reporter {
+  const live = stream.isTTY === true;
+  let total = 0;
+  let done = 0;
+  const line = (text: string) => {
+    if (live) stream.write('\r\x1b[2K');
+    stream.write(`${text}\n`);
+    if (live && total) stream.write(`[${done}/${total}] archives`);
+  };
+  return (e: EngineEvent) => {
+    switch (e.type) {
+      case 'diagnostic':
+        // Errors are printed once, by the front door, from the thrown LOCK_INVALID.
+        return e.diagnostic.severity === 'warning' ? line(formatDiagnostic(e.diagnostic)) : undefined;
+      case 'plan':
+        total = e.plan.providers.length * e.plan.platforms.length;
+        return line(
+          `plan: ${e.plan.providers.length} provider version(s) × ${e.plan.platforms.length} platform(s)`,
+        );
+      case 'archive-done':
+        done++;
+        return line(
+          `${e.record.source === 'store' ? 'reused ' : 'fetched'} ${describe(e.record.ref)} ` +
+            `(${formatBytes(e.record.size)}, ${e.record.verification.checks.filter((c) => c.outcome === 'passed').length} checks passed)`,
+        );
+      case 'archive-failed':
+        done++;
+        return line(`FAILED  ${describe(e.ref)}: [${e.code}] ${e.message}`);
+      case 'platform-missing':
+        done++;
+        return line(`warning: ${e.message}`);
+      case 'store-corrupt':
+      case 'warning':
+        return line(`warning: ${e.message}`);
+      case 'debug':
+        return verbose ? line(`debug: ${e.message}`) : undefined;
+      case 'written':
+        if (live) stream.write('\r\x1b[2K');
+        return undefined;
+      case 'archive-start':
+        return undefined;
+    }
+  };
+}
+
+export function describe(ref: PackageRef): string {
+  return `${formatAddress(ref.address)} ${ref.version} ${formatPlatform(ref.platform)}`;
+}
+
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n / 1024;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
+}

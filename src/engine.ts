@@ -1,0 +1,193 @@
+import os from 'node:os';
+import path from 'node:path';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { formatAddress } from './domain/address.ts';
+import { RepoxyError, isRepoxyError } from './domain/errors.ts';
+import type { ArchiveRecord, PackageRef, Plan, PlannedProvider } from './domain/package.ts';
+import { formatPlatform, parsePlatform } from './domain/platform.ts';
+import type { Reporter } from './events.ts';
+import { readLockFiles } from './lockfile/read.ts';
+import { mirrorFileSize, networkMirrorFiles } from './mirror/network-mirror.ts';
+import { registryViewFiles } from './mirror/registry-view.ts';
+import { writeMirrorAtomically } from './mirror/write-mirror.ts';
+import { buildPlan } from './plan/plan.ts';
+import { CachedSource } from './store/cached-source.ts';
+import { mirrorPackage, type MirroredPackage, type PackageContext } from './store/obtain.ts';
+import { Store } from './store/store.ts';
+import { createUpstream } from './upstream/create.ts';
+import type { UpstreamOptions } from './upstream/options.ts';
+import { runLimited } from './limit.ts';
+
+/** Everything `buildMirror` needs. Front doors build this from inputs or flags. */
+export interface BuildOptions {
+  readonly lockfiles: readonly string[];
+  readonly cwd: string;
+  readonly platforms: readonly string[];
+  readonly include: readonly string[];
+  readonly exclude: readonly string[];
+  readonly out: string;
+  /** `HOST=URL` overrides of where HOST's `.well-known/terraform.json` lives. */
+  readonly upstreams: readonly string[];
+  /** Persistent store (refs/ + packages/); a temporary one is used and removed when absent. */
+  readonly cacheDir?: string;
+  readonly concurrency?: number;
+  /** A requested platform missing upstream fails the run instead of warning. */
+  readonly requireAllPlatforms?: boolean;
+  /** Also write the registry-protocol view (`.well-known/terraform.json`, `v1/providers/...`). */
+  readonly registryView?: boolean;
+  readonly env: NodeJS.ProcessEnv;
+  readonly upstreamOptions?: Partial<UpstreamOptions>;
+}
+
+export interface BuildResult {
+  readonly plan: Plan;
+  readonly archives: readonly ArchiveRecord[];
+  readonly missing: readonly PackageRef[];
+  readonly out: string;
+  readonly bytes: number;
+  readonly files: number;
+  readonly fetched: number;
+  readonly reused: number;
+  readonly upstreamRequests: number;
+  readonly storeChanged: boolean;
+  readonly seconds: number;
+}
+
+/** Reads lock files and plans; throws LOCK_INVALID (with diagnostics) or INPUT_INVALID. */
+export async function planFromLockFiles(options: BuildOptions, report: Reporter): Promise<Plan> {
+  const files = await readLockFiles([...options.lockfiles], { cwd: options.cwd });
+  for (const f of files) for (const d of f.diagnostics) report({ type: 'diagnostic', diagnostic: d });
+  const platforms = (options.platforms.length ? options.platforms : ['linux_amd64']).map(parsePlatform);
+  const plan = buildPlan(files, { platforms, include: [...options.include], exclude: [...options.exclude] });
+  report({ type: 'plan', plan });
+  return plan;
+}
+
+/**
+ * Plans, fetches, verifies and writes the mirror at `options.out`, atomically.
+ * Throws RepoxyError; on any failure the previous output is untouched. Verified archives stay in the
+ * store either way, so a re-run only fetches what failed.
+ */
+export async function buildMirror(options: BuildOptions, report: Reporter): Promise<BuildResult> {
+  const started = performance.now();
+  const plan = await planFromLockFiles(options, report);
+  if (plan.providers.length === 0) {
+    throw new RepoxyError(
+      'PLAN_EMPTY',
+      'the lock files lock no providers (after include/exclude): there is nothing to mirror',
+    );
+  }
+  const tempStore = options.cacheDir ? undefined : await mkdtemp(path.join(os.tmpdir(), 'repoxy-store-'));
+  const store = new Store(options.cacheDir ?? tempStore!);
+  await store.init();
+  const upstream = createUpstream({
+    env: options.env,
+    upstreams: options.upstreams,
+    options: options.upstreamOptions,
+  });
+  try {
+    const ctx: PackageContext = {
+      store,
+      source: new CachedSource(store, upstream.source),
+      report,
+      env: options.env,
+    };
+    const outcome = await mirrorAll(plan, ctx, options);
+    const files = [
+      ...networkMirrorFiles(outcome.archives),
+      ...(options.registryView === false ? [] : registryViewFiles(outcome.evidence)),
+    ];
+    await writeMirrorAtomically(options.out, files);
+    const bytes = files.reduce((n, f) => n + mirrorFileSize(f), 0);
+    report({ type: 'written', out: path.resolve(options.out), files: files.length, bytes });
+    return {
+      plan,
+      archives: outcome.archives,
+      missing: outcome.missing,
+      out: path.resolve(options.out),
+      bytes,
+      files: files.length,
+      fetched: outcome.archives.filter((a) => a.source === 'upstream').length,
+      reused: outcome.archives.filter((a) => a.source === 'store').length,
+      upstreamRequests: upstream.requestCount(),
+      storeChanged: store.changed,
+      seconds: (performance.now() - started) / 1000,
+    };
+  } finally {
+    await upstream.close();
+    await store.cleanTmp();
+    if (tempStore) await rm(tempStore, { recursive: true, force: true });
+  }
+}
+
+interface MirrorOutcome {
+  readonly archives: ArchiveRecord[];
+  readonly evidence: MirroredPackage[];
+  readonly missing: PackageRef[];
+}
+
+async function mirrorAll(plan: Plan, ctx: PackageContext, options: BuildOptions): Promise<MirrorOutcome> {
+  const jobs = plan.providers.flatMap((p) =>
+    plan.platforms.map((platform) => ({ provider: p, ref: refOf(p, platform) })),
+  );
+  const archives: ArchiveRecord[] = [];
+  const missing: PackageRef[] = [];
+  const failures: { ref: PackageRef; err: unknown }[] = [];
+  const evidence: MirroredPackage[] = [];
+  await runLimited(jobs, options.concurrency ?? 8, async ({ provider, ref }) => {
+    ctx.report({ type: 'archive-start', ref });
+    try {
+      const done = await mirrorPackage(ref, provider, ctx);
+      archives.push(done.record);
+      evidence.push(done);
+      ctx.report({ type: 'archive-done', record: done.record });
+    } catch (err) {
+      if (isRepoxyError(err) && err.code === 'UPSTREAM_PLATFORM_MISSING' && !options.requireAllPlatforms) {
+        missing.push(ref);
+        ctx.report({ type: 'platform-missing', ref, message: err.message });
+        return;
+      }
+      failures.push({ ref, err });
+      const code = isRepoxyError(err) ? err.code : 'IO';
+      ctx.report({
+        type: 'archive-failed',
+        ref,
+        code,
+        message: err instanceof Error ? err.message : String(err),
+      });
+    }
+  });
+  if (failures.length) throw aggregateFailure(failures);
+  assertEveryVersionHasArchives(plan, archives);
+  return { archives, evidence, missing };
+}
+
+function refOf(p: PlannedProvider, platform: Plan['platforms'][number]): PackageRef {
+  return { address: p.address, version: p.version, platform };
+}
+
+function aggregateFailure(failures: { ref: PackageRef; err: unknown }[]): RepoxyError {
+  const first = failures[0]!.err;
+  const code = isRepoxyError(first) ? first.code : 'IO';
+  const lines = failures.map(({ ref, err }) => {
+    const what = `${formatAddress(ref.address)} ${ref.version} ${formatPlatform(ref.platform)}`;
+    return `  - ${what}: ${err instanceof Error ? err.message : String(err)}`;
+  });
+  return new RepoxyError(
+    code,
+    `${failures.length} archive(s) failed; nothing was published:\n${lines.join('\n')}`,
+    { cause: first },
+  );
+}
+
+function assertEveryVersionHasArchives(plan: Plan, archives: readonly ArchiveRecord[]): void {
+  const have = new Set(archives.map((a) => `${formatAddress(a.ref.address)} ${a.ref.version}`));
+  const empty = plan.providers.filter((p) => !have.has(`${formatAddress(p.address)} ${p.version}`));
+  if (empty.length) {
+    const names = empty.map((p) => `${formatAddress(p.address)} ${p.version}`).join(', ');
+    throw new RepoxyError(
+      'UPSTREAM_PLATFORM_MISSING',
+      `no requested platform (${plan.platforms.map(formatPlatform).join(', ')}) is available upstream for: ${names}`,
+    );
+  }
+}

@@ -1,0 +1,27 @@
+import type { Diagnostic } from './domain/diagnostic.ts';
+import type { ArchiveRecord, PackageRef, Plan } from './domain/package.ts';
+
+/**
+ * What the engine reports while it works. The engine never logs: front doors render these.
+ * Every event is plain data so it can be printed, annotated or counted in tests.
+ */
+export type EngineEvent =
+  | { readonly type: 'diagnostic'; readonly diagnostic: Diagnostic }
+  | { readonly type: 'plan'; readonly plan: Plan }
+  | { readonly type: 'archive-start'; readonly ref: PackageRef }
+  | { readonly type: 'archive-done'; readonly record: ArchiveRecord }
+  | {
+      readonly type: 'archive-failed';
+      readonly ref: PackageRef;
+      readonly code: string;
+      readonly message: string;
+    }
+  | { readonly type: 'platform-missing'; readonly ref: PackageRef; readonly message: string }
+  | { readonly type: 'store-corrupt'; readonly ref: PackageRef; readonly message: string }
+  | { readonly type: 'warning'; readonly message: string }
+  | { readonly type: 'debug'; readonly message: string }
+  | { readonly type: 'written'; readonly out: string; readonly files: number; readonly bytes: number };
+
+export type Reporter = (event: EngineEvent) => void;
+
+export const silentReporter: Reporter = () => undefined;

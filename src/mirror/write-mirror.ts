@@ -1,0 +1,137 @@
+import { randomBytes } from 'node:crypto';
+import { constants as fsc } from 'node:fs';
+import { copyFile, mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { RepoxyError } from '../domain/errors.ts';
+import type { MirrorFile } from './network-mirror.ts';
+
+/** The marker that makes an existing directory ours to replace (it is also what GitHub Pages needs). */
+export const MIRROR_MARKER = '.nojekyll';
+
+/**
+ * Writes `files` into a staging directory beside `outDir`, then swaps it in place of `outDir`.
+ * Guarantees: on any failure (or an interrupted run) `outDir` is untouched; an existing `outDir` is
+ * replaced only when it is empty or carries MIRROR_MARKER (OUTPUT_CONFLICT otherwise), so a user's
+ * unrelated directory is never deleted. Throws OUTPUT_CONFLICT or IO.
+ */
+export async function writeMirrorAtomically(outDir: string, files: readonly MirrorFile[]): Promise<void> {
+  const out = path.resolve(outDir);
+  const parent = path.dirname(out);
+  const base = path.basename(out);
+  await mkdir(parent, { recursive: true });
+  await recoverInterrupted(parent, base, out);
+  await assertReplaceable(out);
+  const staging = path.join(
+    parent,
+    `.${base}.repoxy-staging-${process.pid}-${randomBytes(4).toString('hex')}`,
+  );
+  try {
+    await mkdir(staging);
+    await writeFiles(staging, files);
+    await swapIn(staging, out, parent, base);
+  } catch (err) {
+    await rm(staging, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+async function writeFiles(root: string, files: readonly MirrorFile[]): Promise<void> {
+  const made = new Set<string>();
+  for (const f of files) {
+    const target = safeJoin(root, f.path);
+    const dir = path.dirname(target);
+    if (!made.has(dir)) {
+      await mkdir(dir, { recursive: true });
+      made.add(dir);
+    }
+    if (f.kind === 'text') await writeFile(target, f.text, { flag: 'wx', mode: 0o644 });
+    else if (f.kind === 'bytes') await writeFile(target, f.bytes, { flag: 'wx', mode: 0o644 });
+    else await copyFile(f.from, target, fsc.COPYFILE_EXCL | fsc.COPYFILE_FICLONE);
+  }
+}
+
+/** Joins a relative mirror path under root, refusing anything that could escape it. */
+export function safeJoin(root: string, rel: string): string {
+  const bad =
+    rel === '' ||
+    rel.includes('\0') ||
+    rel.includes('\\') ||
+    rel.startsWith('/') ||
+    rel.split('/').some((s) => s === '' || s === '.' || s === '..');
+  if (bad)
+    throw new RepoxyError('IO', `refusing to write an unsafe path into the mirror: ${JSON.stringify(rel)}`);
+  return path.join(root, ...rel.split('/'));
+}
+
+async function assertReplaceable(out: string): Promise<void> {
+  const st = await stat(out).catch((e: NodeJS.ErrnoException) => {
+    if (e.code === 'ENOENT') return undefined;
+    throw e;
+  });
+  if (!st) return;
+  if (!st.isDirectory()) {
+    throw new RepoxyError(
+      'OUTPUT_CONFLICT',
+      `output ${out} exists and is not a directory; choose another --out`,
+    );
+  }
+  const entries = await readdir(out);
+  if (entries.length > 0 && !entries.includes(MIRROR_MARKER)) {
+    throw new RepoxyError(
+      'OUTPUT_CONFLICT',
+      `output ${out} is a non-empty directory that is not a mirror written by repoxy (no ${MIRROR_MARKER}); ` +
+        'refusing to replace it: choose an empty or new directory',
+    );
+  }
+}
+
+async function swapIn(staging: string, out: string, parent: string, base: string): Promise<void> {
+  const old = path.join(parent, `.${base}.repoxy-old-${process.pid}-${randomBytes(4).toString('hex')}`);
+  let moved = false;
+  try {
+    await rename(out, old);
+    moved = true;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+  }
+  try {
+    await rename(staging, out);
+  } catch (e) {
+    if (moved) await rename(old, out);
+    throw new RepoxyError('IO', `could not move the new mirror into ${out}`, { cause: e });
+  }
+  if (moved) await rm(old, { recursive: true, force: true });
+}
+
+const LEFTOVER = /^\.(.+)\.repoxy-(staging|old)-(\d+)-[0-9a-f]{8}$/;
+
+/**
+ * Cleans up after interrupted runs of this same output: staging directories are removed; an `old`
+ * directory (a crash between the two renames) is put back when the output itself is missing.
+ */
+async function recoverInterrupted(parent: string, base: string, out: string): Promise<void> {
+  for (const name of (await readdir(parent)).sort()) {
+    const m = LEFTOVER.exec(name);
+    if (!m || m[1] !== base || isAlive(Number(m[3]))) continue;
+    const leftover = path.join(parent, name);
+    if (m[2] === 'old' && !(await exists(out))) await rename(leftover, out);
+    else await rm(leftover, { recursive: true, force: true });
+  }
+}
+
+async function exists(p: string): Promise<boolean> {
+  return stat(p).then(
+    () => true,
+    () => false,
+  );
+}
+
+function isAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,231 @@
+import type { Dirent } from 'node:fs';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { isRepoxyError, RepoxyError } from '../domain/errors.ts';
+import { preferredHashes, zhHash } from '../domain/hash.ts';
+import { runLimited } from '../limit.ts';
+import { h1OfZip } from '../verify/h1.ts';
+import { sha256File } from '../verify/zh.ts';
+
+/**
+ * Client-side check of a mirror directory received from elsewhere (an artifact, a download): every
+ * archive matches the hashes its `VERSION.json` lists, `index.json` and the `VERSION.json` files agree,
+ * and nothing installable sits in the tree unverified. It proves the tree is the one the build wrote
+ * (PROTOCOL.md §1.6, §1.8, §5.1), not that upstream signed it: that was the build's job.
+ */
+
+/** One thing wrong with the mirror, at a path relative to its root. */
+export interface MirrorProblem {
+  readonly path: string;
+  readonly message: string;
+}
+
+export interface MirrorVerification {
+  readonly root: string;
+  /** `HOST/NS/TYPE` of every provider directory found, sorted. */
+  readonly providers: readonly string[];
+  readonly versions: number;
+  /** Archives whose bytes matched their hashes. */
+  readonly archives: number;
+  readonly archiveBytes: number;
+  readonly problems: readonly MirrorProblem[];
+}
+
+interface ArchiveCheck {
+  readonly rel: string;
+  readonly absolute: string;
+  readonly hashes: readonly string[];
+}
+
+interface ProviderFindings {
+  versions: number;
+  checks: ArchiveCheck[];
+  problems: MirrorProblem[];
+}
+
+/** The top-level names that are not provider hosts: the registry-protocol view. */
+const NOT_HOSTS = new Set(['v1']);
+
+/**
+ * Walks `root` and verifies it (see the file comment). Never throws for a bad mirror: every finding is
+ * a problem in the report, so the caller can list them all. Throws IO when `root` cannot be read.
+ */
+export async function verifyMirrorDir(root: string, options: { concurrency?: number } = {}): Promise<MirrorVerification> {
+  const absoluteRoot = path.resolve(root);
+  const providers = await findProviderDirs(absoluteRoot);
+  const problems: MirrorProblem[] = [];
+  const checks: ArchiveCheck[] = [];
+  let versions = 0;
+  for (const rel of providers) {
+    const found = await inspectProvider(absoluteRoot, rel);
+    versions += found.versions;
+    checks.push(...found.checks);
+    problems.push(...found.problems);
+  }
+  let archives = 0;
+  let archiveBytes = 0;
+  await runLimited(checks, options.concurrency ?? 4, async (check) => {
+    const problem = await checkArchive(check);
+    if (problem) problems.push(problem);
+    else {
+      archives++;
+      archiveBytes += await sizeOf(check.absolute);
+    }
+  });
+  if (providers.length === 0) problems.push({ path: '.', message: 'no provider directories (HOST/NAMESPACE/TYPE/index.json) found' });
+  problems.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return { root: absoluteRoot, providers, versions, archives, archiveBytes, problems };
+}
+
+/** The problems as lines for a person: `  - path: message`. */
+export function describeMirrorProblems(report: MirrorVerification, max = 20): string {
+  const lines = report.problems.slice(0, max).map((p) => `  - ${p.path}: ${p.message}`);
+  if (report.problems.length > max) lines.push(`  - ... and ${report.problems.length - max} more`);
+  return lines.join('\n');
+}
+
+/** `HOST/NS/TYPE` directories, three levels down, skipping hidden names and the registry view. */
+async function findProviderDirs(root: string): Promise<string[]> {
+  const found: string[] = [];
+  for (const host of await subdirs(root)) {
+    if (host.startsWith('.') || NOT_HOSTS.has(host)) continue;
+    for (const ns of await subdirs(path.join(root, host))) {
+      for (const type of await subdirs(path.join(root, host, ns))) found.push(`${host}/${ns}/${type}`);
+    }
+  }
+  return found.sort();
+}
+
+async function subdirs(dir: string): Promise<string[]> {
+  return (await list(dir)).filter((d) => d.isDirectory()).map((d) => d.name);
+}
+
+async function list(dir: string): Promise<Dirent[]> {
+  try {
+    return await readdir(dir, { withFileTypes: true });
+  } catch (cause) {
+    throw new RepoxyError('IO', `cannot list ${dir}: ${(cause as Error).message}`, { cause });
+  }
+}
+
+async function inspectProvider(root: string, rel: string): Promise<ProviderFindings> {
+  const dir = path.join(root, ...rel.split('/'));
+  const type = rel.split('/')[2]!;
+  const entries = await list(dir);
+  const findings: ProviderFindings = { versions: 0, checks: [], problems: [] };
+  const problem = (name: string, message: string) => findings.problems.push({ path: `${rel}/${name}`, message });
+  for (const d of entries) {
+    if (!d.isFile() && !d.name.startsWith('.')) {
+      problem(d.name, 'unexpected non-file in a provider directory (a filesystem_mirror would treat a directory as an unverified unpacked package)');
+    }
+  }
+  const files = new Set(entries.filter((d) => d.isFile()).map((d) => d.name));
+  const listed = await readIndex(dir, files, problem);
+  const documents = [...files].filter((f) => f.endsWith('.json') && f !== 'index.json').map((f) => f.slice(0, -'.json'.length));
+  for (const v of listed) if (!documents.includes(v)) problem(`${v}.json`, `index.json lists version ${v} but ${v}.json is missing`);
+  const referenced = new Set<string>();
+  for (const version of documents.sort()) {
+    if (!listed.includes(version)) problem(`${version}.json`, `version ${version} is not listed in index.json`);
+    findings.versions++;
+    const archives = await readVersionDocument(dir, version, problem);
+    for (const [platform, archive] of archives) {
+      const expected = `terraform-provider-${type}_${version}_${platform}.zip`;
+      if (archive.url !== expected) {
+        problem(`${version}.json`, `${platform}: url "${archive.url}" is not "${expected}", the archive file of this version and platform`);
+        continue;
+      }
+      referenced.add(expected);
+      if (!files.has(expected)) problem(expected, `listed in ${version}.json but missing`);
+      else findings.checks.push({ rel: `${rel}/${expected}`, absolute: path.join(dir, expected), hashes: archive.hashes });
+    }
+  }
+  for (const f of files) {
+    if (f.toLowerCase().endsWith('.zip') && !referenced.has(f) && !f.startsWith('.')) {
+      problem(f, 'archive not listed in any VERSION.json: a filesystem_mirror would install it unverified');
+    }
+  }
+  return findings;
+}
+
+type Report = (name: string, message: string) => void;
+
+/** The versions `index.json` lists (PROTOCOL.md §1.6); problems for a missing or malformed file. */
+async function readIndex(dir: string, files: ReadonlySet<string>, problem: Report): Promise<string[]> {
+  if (!files.has('index.json')) {
+    problem('index.json', 'missing: network-mirror clients find no versions of this provider');
+    return [];
+  }
+  const doc = await readJson(path.join(dir, 'index.json'), (m) => problem('index.json', m));
+  if (doc === undefined) return [];
+  const versions = isObject(doc) ? doc['versions'] : undefined;
+  if (!isObject(versions)) {
+    problem('index.json', 'has no "versions" object');
+    return [];
+  }
+  return Object.keys(versions);
+}
+
+/** The archives of `VERSION.json` (PROTOCOL.md §1.6, §1.8); problems for anything a client would refuse. */
+async function readVersionDocument(dir: string, version: string, problem: Report): Promise<Map<string, { url: string; hashes: string[] }>> {
+  const name = `${version}.json`;
+  const out = new Map<string, { url: string; hashes: string[] }>();
+  const doc = await readJson(path.join(dir, name), (m) => problem(name, m));
+  if (doc === undefined) return out;
+  const archives = isObject(doc) ? doc['archives'] : undefined;
+  if (!isObject(archives)) {
+    problem(name, 'has no "archives" object');
+    return out;
+  }
+  for (const [platform, value] of Object.entries(archives)) {
+    const url = isObject(value) ? value['url'] : undefined;
+    const hashes = isObject(value) ? value['hashes'] : undefined;
+    if (typeof url !== 'string' || !Array.isArray(hashes) || !hashes.every((h) => typeof h === 'string')) {
+      problem(name, `${platform}: needs a "url" string and a "hashes" list of strings`);
+      continue;
+    }
+    const usable = preferredHashes(hashes as string[]);
+    if (usable.length === 0) {
+      problem(name, `${platform}: no h1: or zh: hash, so nothing can be verified`);
+      continue;
+    }
+    out.set(platform, { url, hashes: usable });
+  }
+  return out;
+}
+
+async function readJson(file: string, problem: (message: string) => void): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (cause) {
+    throw new RepoxyError('IO', `cannot read ${file}: ${(cause as Error).message}`, { cause });
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (err) {
+    problem(`is not valid JSON (${(err as Error).message})`);
+    return undefined;
+  }
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** zh: when listed (sha256 of the bytes, streamed), else h1: (HashZip); any listed value may match (§1.8). */
+async function checkArchive(check: ArchiveCheck): Promise<MirrorProblem | undefined> {
+  const zh = check.hashes.filter((h) => h.startsWith('zh:'));
+  try {
+    const actual = zh.length ? zhHash(await sha256File(check.absolute)) : await h1OfZip(check.absolute);
+    const expected = zh.length ? zh : check.hashes.filter((h) => h.startsWith('h1:'));
+    if (expected.includes(actual)) return undefined;
+    return { path: check.rel, message: `is ${actual}, but its VERSION.json lists ${expected.join(', ')}: the archive was altered or corrupted` };
+  } catch (err) {
+    if (isRepoxyError(err)) return { path: check.rel, message: err.message };
+    throw err;
+  }
+}
+
+async function sizeOf(file: string): Promise<number> {
+  return (await stat(file)).size;
+}

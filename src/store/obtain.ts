@@ -1,0 +1,157 @@
+import { stat } from 'node:fs/promises';
+import { formatAddress } from '../domain/address.ts';
+import { isRepoxyError } from '../domain/errors.ts';
+import type { ArchiveRecord, PackageRef, PlannedProvider } from '../domain/package.ts';
+import { formatPlatform } from '../domain/platform.ts';
+import type { Reporter } from '../events.ts';
+import type { DownloadMeta, SumsEvidence } from '../upstream/source.ts';
+import { hashZip } from '../verify/h1.ts';
+import { verifyArchive } from '../verify/verify-archive.ts';
+import { sha256File } from '../verify/zh.ts';
+import type { CachedSource } from './cached-source.ts';
+import type { Store } from './store.ts';
+
+export interface PackageContext {
+  readonly store: Store;
+  readonly source: CachedSource;
+  readonly report: Reporter;
+  readonly env: NodeJS.ProcessEnv;
+}
+
+/** A verified archive and the upstream evidence that proved it (kept for the registry-protocol view). */
+export interface MirroredPackage {
+  readonly record: ArchiveRecord;
+  readonly meta: DownloadMeta;
+  readonly sums: SumsEvidence;
+}
+
+interface ZipHashes {
+  readonly h1Zip: string;
+  readonly h1Unpacked: string;
+}
+
+interface Obtained {
+  readonly path: string;
+  readonly size: number;
+  readonly sha256: string;
+  readonly reused: boolean;
+  readonly zipHashes: ZipHashes;
+}
+
+/**
+ * Fetches (or reuses from the store) and verifies one archive. Fails closed: throws the
+ * verification error. When anything came from the store and verification fails, the cached
+ * metadata and archive are dropped and the package is fetched once more from upstream.
+ */
+export async function mirrorPackage(
+  ref: PackageRef,
+  provider: PlannedProvider,
+  ctx: PackageContext,
+): Promise<MirroredPackage> {
+  try {
+    return await attempt(ref, provider, ctx);
+  } catch (err) {
+    if (!isRepoxyError(err) || !err.code.startsWith('VERIFY_')) throw err;
+    const cached = ctx.source.servedFromStore(ref);
+    await ctx.source.forget(ref);
+    if (!cached) throw err;
+    ctx.report({
+      type: 'store-corrupt',
+      ref,
+      message: `cached data failed verification (${err.message}); fetching again`,
+    });
+    return attempt(ref, provider, ctx);
+  }
+}
+
+async function attempt(
+  ref: PackageRef,
+  provider: PlannedProvider,
+  ctx: PackageContext,
+): Promise<MirroredPackage> {
+  const meta = await ctx.source.downloadMeta(ref);
+  const sums = await ctx.source.sums(meta);
+  const got = await obtainArchive(meta, ctx);
+  let verification;
+  try {
+    verification = await verifyArchive({
+      meta,
+      sums,
+      download: { path: got.path, size: got.size, sha256: got.sha256 },
+      zipHashes: got.zipHashes,
+      lockHashes: provider.hashes,
+      enforceGpgValidation: ctx.env.OPENTOFU_ENFORCE_GPG_VALIDATION === 'true',
+      enforceExpiration: ctx.env.OPENTOFU_ENFORCE_GPG_EXPIRATION === 'true',
+    });
+  } catch (err) {
+    if (got.reused) await ctx.store.evictArchive(got.sha256);
+    throw err;
+  }
+  const localPath = got.reused ? got.path : await ctx.store.admitArchive(got.path, got.sha256);
+  if (!got.reused)
+    await ctx.store.writeRef(
+      ctx.store.archiveRefPath(ref),
+      JSON.stringify({ sha256: got.sha256, ...got.zipHashes }),
+    );
+  const record: ArchiveRecord = {
+    ref,
+    filename: meta.filename,
+    size: got.size,
+    zh: `zh:${got.sha256}`,
+    h1: got.zipHashes.h1Zip,
+    source: got.reused ? 'store' : 'upstream',
+    downloadUrl: meta.downloadUrl,
+    verification,
+    localPath,
+  };
+  return { record, meta, sums };
+}
+
+/** Reuses a stored archive whose bytes still hash to the expected value, else downloads it. */
+async function obtainArchive(meta: DownloadMeta, ctx: PackageContext): Promise<Obtained> {
+  const { store } = ctx;
+  if (await store.hasArchive(meta.shasum)) {
+    const stored = store.archivePath(meta.shasum);
+    const sha256 = await sha256File(stored);
+    if (sha256 === meta.shasum) {
+      const { size } = await stat(stored);
+      const zipHashes = (await cachedZipHashes(meta.ref, sha256, ctx)) ?? (await hashZip(stored));
+      return { path: stored, size, sha256, reused: true, zipHashes };
+    }
+    ctx.report({
+      type: 'store-corrupt',
+      ref: meta.ref,
+      message: `cached archive for ${describe(meta.ref)} is damaged (sha256 ${sha256}, expected ${meta.shasum}); fetching it again`,
+    });
+    await store.evictArchive(meta.shasum);
+  }
+  const tmp = store.tmpPath();
+  const dl = await ctx.source.download(meta, tmp);
+  const zipHashes = await hashZip(tmp);
+  return { path: tmp, size: dl.size, sha256: dl.sha256, reused: false, zipHashes };
+}
+
+async function cachedZipHashes(
+  ref: PackageRef,
+  sha256: string,
+  ctx: PackageContext,
+): Promise<ZipHashes | undefined> {
+  const bytes = await ctx.store.readRef(ctx.store.archiveRefPath(ref));
+  if (!bytes) return undefined;
+  try {
+    const rec = JSON.parse(bytes.toString('utf8')) as {
+      sha256?: string;
+      h1Zip?: string;
+      h1Unpacked?: string;
+    };
+    if (rec.sha256 !== sha256 || typeof rec.h1Zip !== 'string' || typeof rec.h1Unpacked !== 'string')
+      return undefined;
+    return { h1Zip: rec.h1Zip, h1Unpacked: rec.h1Unpacked };
+  } catch {
+    return undefined;
+  }
+}
+
+function describe(ref: PackageRef): string {
+  return `${formatAddress(ref.address)} ${ref.version} ${formatPlatform(ref.platform)}`;
+}

@@ -1,0 +1,105 @@
+import { createHash } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { Readable } from 'node:stream';
+import { RepoxyError } from '../domain/errors.ts';
+import { AttemptFailure } from './http-failures.ts';
+
+/** Limits of one response body. `declaredLength` is the response's Content-Length, if any. */
+export interface BodyLimits {
+  readonly url: string;
+  readonly maxBytes: number;
+  readonly declaredLength: number | undefined;
+}
+
+/** Throws UPSTREAM_TOO_LARGE before reading when Content-Length already exceeds the limit. */
+export function checkDeclaredLength(limits: BodyLimits): void {
+  if (limits.declaredLength !== undefined && limits.declaredLength > limits.maxBytes) {
+    throw tooLarge(limits, `declares ${limits.declaredLength} bytes`);
+  }
+}
+
+/** Reads the whole body into memory, stopping with UPSTREAM_TOO_LARGE past `maxBytes`. */
+export async function readBodyLimited(body: Readable, limits: BodyLimits): Promise<Buffer> {
+  checkDeclaredLength(limits);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of body as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > limits.maxBytes) throw tooLarge(limits, 'sent more');
+      chunks.push(chunk);
+    }
+  } catch (err) {
+    body.destroy();
+    throw truncatedOr(err, size, limits);
+  }
+  checkComplete(size, limits);
+  return Buffer.concat(chunks, size);
+}
+
+/**
+ * Streams the body to `destPath` (truncating it), hashing while writing: memory stays constant and
+ * nothing past `maxBytes` is written. Returns the size and lowercase sha256 hex.
+ */
+export async function streamBodyToFile(
+  body: Readable,
+  destPath: string,
+  limits: BodyLimits,
+): Promise<{ size: number; sha256: string }> {
+  checkDeclaredLength(limits);
+  const hash = createHash('sha256');
+  let size = 0;
+  const meter = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      if (size + chunk.length > limits.maxBytes) return callback(tooLarge(limits, 'sent more'));
+      size += chunk.length;
+      hash.update(chunk);
+      callback(null, chunk);
+    },
+  });
+  try {
+    await pipeline(body, meter, createWriteStream(destPath, { flags: 'w' }));
+  } catch (err) {
+    if (isFileSystemError(err)) {
+      throw new RepoxyError('IO', `cannot write ${destPath}: ${(err as Error).message}`, { cause: err });
+    }
+    throw truncatedOr(err, size, limits);
+  }
+  checkComplete(size, limits);
+  return { size, sha256: hash.digest('hex') };
+}
+
+function tooLarge(limits: BodyLimits, what: string): AttemptFailure {
+  const message = `GET ${limits.url}: response ${what} than the limit of ${limits.maxBytes} bytes`;
+  return new AttemptFailure(new RepoxyError('UPSTREAM_TOO_LARGE', message), false);
+}
+
+/** A body that ended short of its Content-Length is a truncated transfer: worth another attempt. */
+function checkComplete(size: number, limits: BodyLimits): void {
+  if (limits.declaredLength !== undefined && size !== limits.declaredLength) {
+    throw truncated(size, limits, undefined);
+  }
+}
+
+function truncatedOr(err: unknown, size: number, limits: BodyLimits): unknown {
+  if (err instanceof AttemptFailure || err instanceof RepoxyError) return err;
+  // A stall keeps its own (timeout) classification; anything else short of Content-Length is truncation.
+  if (String((err as { code?: unknown } | null)?.code ?? '').includes('TIMEOUT')) return err;
+  if (limits.declaredLength !== undefined && size < limits.declaredLength)
+    return truncated(size, limits, err);
+  return err;
+}
+
+function truncated(size: number, limits: BodyLimits, cause: unknown): AttemptFailure {
+  const reason = cause instanceof Error ? `: ${cause.message}` : '';
+  const message =
+    `GET ${limits.url}: response body ended after ${size} of ${limits.declaredLength} bytes ` +
+    `(Content-Length)${reason}`;
+  return new AttemptFailure(new RepoxyError('UPSTREAM_HTTP', message, { cause }), true);
+}
+
+function isFileSystemError(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && typeof (err as { path?: unknown }).path === 'string';
+}

@@ -1,0 +1,19 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { RepoxyError } from '../domain/errors.ts';
+
+/**
+ * Lower-case hex sha256 of a file's bytes, streamed (memory does not grow with the file).
+ * This is the value behind `zh:` (PROTOCOL.md §4.2). Throws IO when the file cannot be read.
+ */
+export async function sha256File(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  try {
+    for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  } catch (cause) {
+    throw new RepoxyError('IO', `cannot read ${path} to compute its sha256: ${(cause as Error).message}`, {
+      cause,
+    });
+  }
+  return hash.digest('hex');
+}

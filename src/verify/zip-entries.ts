@@ -1,0 +1,219 @@
+import { createHash } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import * as zlib from 'node:zlib';
+import yauzl from 'yauzl';
+import type { Entry, ZipFile } from 'yauzl';
+import { isRepoxyError, RepoxyError } from '../domain/errors.ts';
+
+/**
+ * What reading one zip may cost. Every limit is checked against the central directory BEFORE any
+ * byte is inflated; yauzl then refuses entries whose data exceeds their declared size, so a lying
+ * header cannot get past them. Exceeding a limit is VERIFY_BAD_ZIP.
+ */
+export interface ZipLimits {
+  /** Most entries in the central directory. */
+  readonly maxEntries: number;
+  /** Most uncompressed bytes, summed over all entries. */
+  readonly maxTotalUncompressedBytes: number;
+  /** Highest uncompressed:compressed ratio of one entry larger than `compressionRatioMinBytes`. */
+  readonly maxCompressionRatio: number;
+  /** Entries of at most this many uncompressed bytes are exempt from the ratio limit. */
+  readonly compressionRatioMinBytes: number;
+}
+
+export const DEFAULT_ZIP_LIMITS: ZipLimits = {
+  maxEntries: 10_000,
+  maxTotalUncompressedBytes: 4 * 1024 ** 3,
+  maxCompressionRatio: 1000,
+  compressionRatioMinBytes: 1024 ** 2,
+};
+
+/** One central-directory entry, in archive order, with the sha256 of its uncompressed content. */
+export interface ZipEntryDigest {
+  /** The name bytes exactly as stored: Go's `zip.File.Name` (no decoding, no cleaning). */
+  readonly name: Buffer;
+  /** Lower-case hex sha256 of the content; the empty string's hash for `name/` entries. */
+  readonly sha256: string;
+  /** What go-getter makes of the entry when unpacking: a directory or a regular file. */
+  readonly kind: 'dir' | 'file';
+}
+
+const EMPTY_SHA256 = createHash('sha256').digest('hex');
+const SLASH = 0x2f;
+
+/**
+ * Reads every entry of the zip at `path` and hashes its content, one entry at a time (memory does
+ * not grow with the archive). Throws VERIFY_BAD_ZIP for anything that is not a zip OpenTofu could
+ * hash and install: unsafe names (PROTOCOL.md §1.9), exceeded limits, corrupt data. Throws IO when
+ * the file cannot be opened.
+ */
+export async function digestZipEntries(
+  path: string,
+  limits: ZipLimits = DEFAULT_ZIP_LIMITS,
+): Promise<ZipEntryDigest[]> {
+  const zip = await openZip(path);
+  try {
+    if (zip.entryCount > limits.maxEntries) {
+      throw badZip(path, `it has ${zip.entryCount} entries, more than the limit of ${limits.maxEntries}`);
+    }
+    const entries = await listEntries(zip, path, limits);
+    const digests: ZipEntryDigest[] = [];
+    for (const entry of entries) {
+      digests.push({
+        name: entry.fileNameRaw,
+        sha256: await digestEntry(zip, entry, path),
+        kind: kindOf(entry),
+      });
+    }
+    return digests;
+  } catch (err) {
+    throw isRepoxyError(err) ? err : badZip(path, (err as Error).message, err);
+  } finally {
+    zip.close();
+  }
+}
+
+/** Why an entry name is refused (absolute, `..` component, NUL, newline, empty), or undefined. */
+export function unsafeNameReason(name: Buffer): string | undefined {
+  const text = name.toString('latin1');
+  if (text === '') return 'the name is empty';
+  if (text.includes('\n')) return 'the name contains a newline';
+  if (text.includes('\0')) return 'the name contains a NUL byte';
+  if (/^[/\\]/.test(text) || /^[A-Za-z]:/.test(text)) return 'the name is an absolute path';
+  // go-getter's containsDotDot splits on both separators (decompress_zip.go).
+  if (text.split(/[/\\]/).includes('..')) return 'the name contains a ".." path component';
+  return undefined;
+}
+
+/** An entry name for messages: decoded as UTF-8, quoted. */
+export function showName(name: Buffer): string {
+  return JSON.stringify(name.toString('utf8'));
+}
+
+/** A VERIFY_BAD_ZIP error naming the archive. */
+export function badZip(path: string, why: string, cause?: unknown): RepoxyError {
+  return new RepoxyError('VERIFY_BAD_ZIP', `${path} is not a usable provider zip: ${why}`, { cause });
+}
+
+function openZip(path: string): Promise<ZipFile> {
+  const options = { lazyEntries: true, autoClose: false, decodeStrings: false, validateEntrySizes: true };
+  return new Promise((resolve, reject) => {
+    yauzl.open(path, options, (err, zip) => {
+      if (!err) return resolve(zip);
+      if (typeof (err as NodeJS.ErrnoException).code === 'string') {
+        return reject(new RepoxyError('IO', `cannot open ${path}: ${err.message}`, { cause: err }));
+      }
+      reject(
+        new RepoxyError('VERIFY_BAD_ZIP', `${path} is not a valid zip file (${err.message})`, { cause: err }),
+      );
+    });
+  });
+}
+
+function listEntries(zip: ZipFile, path: string, limits: ZipLimits): Promise<Entry[]> {
+  return new Promise((resolve, reject) => {
+    const entries: Entry[] = [];
+    let total = 0;
+    zip.on('entry', (entry: Entry) => {
+      try {
+        checkEntry(entry, path, limits);
+        total += entry.uncompressedSize;
+        if (total > limits.maxTotalUncompressedBytes) {
+          throw badZip(
+            path,
+            `its entries hold more than ${limits.maxTotalUncompressedBytes} bytes uncompressed`,
+          );
+        }
+        entries.push(entry);
+        zip.readEntry();
+      } catch (err) {
+        reject(err);
+      }
+    });
+    zip.on('end', () => resolve(entries));
+    // Stays attached after settling, so a late error can never become an uncaught exception.
+    zip.on('error', reject);
+    zip.readEntry();
+  });
+}
+
+function checkEntry(entry: Entry, path: string, limits: ZipLimits): void {
+  const name = entry.fileNameRaw;
+  const unsafe = unsafeNameReason(name);
+  if (unsafe) throw badZip(path, `archive contains an unsafe entry name ${showName(name)}: ${unsafe}`);
+  if (entry.isEncrypted()) throw badZip(path, `entry ${showName(name)} is encrypted`);
+  if (entry.compressionMethod !== 0 && entry.compressionMethod !== 8) {
+    throw badZip(
+      path,
+      `entry ${showName(name)} uses unsupported compression method ${entry.compressionMethod}`,
+    );
+  }
+  // Go's File.Open refuses a `name/` entry that claims content (archive/zip reader.go).
+  if (endsWithSlash(name) && entry.uncompressedSize !== 0) {
+    throw badZip(path, `directory entry ${showName(name)} claims ${entry.uncompressedSize} bytes of content`);
+  }
+  const ratio = entry.uncompressedSize / Math.max(1, entry.compressedSize);
+  if (entry.uncompressedSize > limits.compressionRatioMinBytes && ratio > limits.maxCompressionRatio) {
+    throw badZip(
+      path,
+      `entry ${showName(name)} expands ${entry.compressedSize} bytes to ${entry.uncompressedSize} ` +
+        `(ratio ${Math.round(ratio)}:1, limit ${limits.maxCompressionRatio}:1)`,
+    );
+  }
+}
+
+async function digestEntry(zip: ZipFile, entry: Entry, path: string): Promise<string> {
+  // HashZip hashes `name/` entries as empty content without reading them (reader.go dirReader).
+  if (endsWithSlash(entry.fileNameRaw)) return EMPTY_SHA256;
+  const hash = createHash('sha256');
+  let crc = 0;
+  for await (const chunk of await openReadStream(zip, entry)) {
+    hash.update(chunk as Buffer);
+    crc = crc32(chunk as Buffer, crc);
+  }
+  // Go's checksumReader fails on a CRC mismatch; yauzl does not check CRCs.
+  if (crc !== entry.crc32 >>> 0) {
+    throw badZip(path, `entry ${showName(entry.fileNameRaw)} is corrupt (CRC-32 mismatch)`);
+  }
+  return hash.digest('hex');
+}
+
+function openReadStream(zip: ZipFile, entry: Entry): Promise<Readable> {
+  return new Promise((resolve, reject) => {
+    zip.openReadStream(entry, (err, stream) => (err ? reject(err) : resolve(stream)));
+  });
+}
+
+/** go-getter's `f.FileInfo().IsDir()`: a trailing `/`, or a directory mode in the external attributes. */
+function kindOf(entry: Entry): 'dir' | 'file' {
+  if (endsWithSlash(entry.fileNameRaw)) return 'dir';
+  const creator = entry.versionMadeBy >>> 8;
+  const attrs = entry.externalFileAttributes >>> 0;
+  // Go archive/zip struct.go: creatorUnix=3, creatorMacOSX=19; creatorFAT=0, creatorNTFS=11, creatorVFAT=14.
+  if (creator === 3 || creator === 19) return ((attrs >>> 16) & 0o170000) === 0o040000 ? 'dir' : 'file';
+  if (creator === 0 || creator === 11 || creator === 14) return (attrs & 0x10) !== 0 ? 'dir' : 'file';
+  return 'file';
+}
+
+function endsWithSlash(name: Buffer): boolean {
+  return name.length > 0 && name[name.length - 1] === SLASH;
+}
+
+const CRC_TABLE = Uint32Array.from({ length: 256 }, (_, n) => {
+  let c = n;
+  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  return c >>> 0;
+});
+
+/** CRC-32 as zip uses it, continuing from `previous`; table-based where zlib.crc32 is missing (Node < 20.15). */
+export function crc32(data: Uint8Array, previous = 0): number {
+  if (typeof zlib.crc32 === 'function') return zlib.crc32(data, previous) >>> 0;
+  return crc32Table(data, previous);
+}
+
+/** The portable CRC-32 (exported so tests can compare it with zlib's). */
+export function crc32Table(data: Uint8Array, previous = 0): number {
+  let c = (previous ^ 0xffffffff) >>> 0;
+  for (const byte of data) c = CRC_TABLE[(c ^ byte) & 0xff]! ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
