@@ -29,11 +29,19 @@ describe('the bundled action with the real @actions/cache (Azurite + results sta
   });
 
   /** One workflow run: a fresh workspace and an emptied RUNNER_TEMP, as on a new runner. */
-  async function runAction(run: number, providers: { address: string; version: string }[]) {
+  async function runAction(run: number, added: boolean) {
     const workspace = path.join(work, `ws-${run}`);
     await rm(runnerTemp, { recursive: true, force: true });
     await mkdir(runnerTemp, { recursive: true });
-    await writeText(path.join(workspace, 'stacks/app/.terraform.lock.hcl'), registry.lockFile(providers, 'both'));
+    await writeText(
+      path.join(workspace, 'stacks/app/.terraform.lock.hcl'),
+      registry.lockFile(FIRST_SET, 'both'),
+    );
+    if (added)
+      await writeText(
+        path.join(workspace, 'stacks/new/.terraform.lock.hcl'),
+        registry.lockFile([ADDED], 'both'),
+      );
     const env = {
       ...actionsEnv({ results: backends.results, workspace, temp: runnerTemp, runBackendId: `run-${run}` }),
       INPUT_LOCKFILES: '**/.terraform.lock.hcl',
@@ -45,22 +53,27 @@ describe('the bundled action with the real @actions/cache (Azurite + results sta
       INPUT_PUBLISH: 'none',
     };
     registry.resetRequests();
-    const result = await runWithActionsEnv({ code: `await import(${JSON.stringify(action)});` }, env, { timeoutMs: 120_000 });
+    const result = await runWithActionsEnv({ code: `await import(${JSON.stringify(action)});` }, env, {
+      timeoutMs: 120_000,
+    });
     assert.equal(result.code, 0, `action failed:\n${result.stdout}\n${result.stderr}`);
     return { outputs: readOutputs(env), requests: [...registry.requests], log: result.stdout };
   }
 
   it('run 1 is cold: it fetches everything and saves the cache', async () => {
-    const r = await runAction(1, FIRST_SET);
+    const r = await runAction(1, false);
     assert.equal(r.outputs['cache-hit'], 'false');
     assert.equal(r.outputs['archives-fetched'], '4');
     assert.equal(r.outputs['archives-reused'], '0');
     assert.ok(r.requests.length > 0);
-    assert.ok(backends.results.caches.some((c) => c.key.startsWith('repoxy-test-v1-')), 'a cache entry was saved');
+    assert.ok(
+      backends.results.caches.some((c) => c.key.startsWith('repoxy-test-v1-')),
+      'a cache entry was saved',
+    );
   });
 
   it('run 2 with the same lock files is a full hit: zero requests reach the registry', async () => {
-    const r = await runAction(2, FIRST_SET);
+    const r = await runAction(2, false);
     assert.equal(r.outputs['cache-hit'], 'true');
     assert.equal(r.outputs['archives-fetched'], '0');
     assert.equal(r.outputs['archives-reused'], '4');
@@ -69,12 +82,21 @@ describe('the bundled action with the real @actions/cache (Azurite + results sta
   });
 
   it('run 3 with one added provider version is a partial hit and fetches exactly that version', async () => {
-    const r = await runAction(3, [...FIRST_SET, ADDED]);
+    const r = await runAction(3, true);
     assert.equal(r.outputs['cache-hit'], 'partial');
     assert.equal(r.outputs['archives-fetched'], '2');
     assert.equal(r.outputs['archives-reused'], '4');
-    const unrelated = r.requests.filter((q) => !q.path.includes('/3.7.0/') && !q.path.endsWith('/.well-known/terraform.json'));
-    assert.deepEqual(unrelated.map((q) => q.path), []);
-    assert.equal(backends.results.caches.filter((c) => c.key.startsWith('repoxy-test-v1-')).length, 2, 'the grown store is saved under the new key');
+    const unrelated = r.requests.filter(
+      (q) => !q.path.includes('/3.7.0/') && !q.path.endsWith('/.well-known/terraform.json'),
+    );
+    assert.deepEqual(
+      unrelated.map((q) => q.path),
+      [],
+    );
+    assert.equal(
+      backends.results.caches.filter((c) => c.key.startsWith('repoxy-test-v1-')).length,
+      2,
+      'the grown store is saved under the new key',
+    );
   });
 });

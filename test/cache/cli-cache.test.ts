@@ -45,7 +45,16 @@ describe('the CLI store (--cache-dir): refs/ and packages/ across runs', () => {
   });
 
   const mirror = (out: string) => {
-    const args = ['mirror', '--lockfile', lockPath, '--out', path.join(work, out), '--cache-dir', cacheDir, '--json'];
+    const args = [
+      'mirror',
+      '--lockfile',
+      path.join(work, '**/.terraform.lock.hcl'),
+      '--out',
+      path.join(work, out),
+      '--cache-dir',
+      cacheDir,
+      '--json',
+    ];
     for (const p of PLATFORMS) args.push('--platform', p);
     for (const u of registry.upstreamArgs()) args.push('--upstream', u);
     return runCli(args);
@@ -78,13 +87,20 @@ describe('the CLI store (--cache-dir): refs/ and packages/ across runs', () => {
   });
 
   it('adding one provider version fetches exactly that version', async () => {
-    await writeText(lockPath, registry.lockFile([...FIRST_SET, ADDED], 'both'));
+    // A second root module locks the new version (one lock file holds one version per provider).
+    await writeText(path.join(work, 'other/.terraform.lock.hcl'), registry.lockFile([ADDED], 'both'));
     registry.resetRequests();
     const run = await mirror('out3');
     assert.equal(run.code, 0, run.stderr);
     const paths = registry.requests.map((r) => r.path);
-    const unrelated = paths.filter((p) => !p.includes('/3.7.0/') && !p.endsWith('/.well-known/terraform.json'));
-    assert.deepEqual(unrelated, [], `only 3.7.0 documents and archives may be fetched, got ${paths.join(', ')}`);
+    const unrelated = paths.filter(
+      (p) => !p.includes('/3.7.0/') && !p.endsWith('/.well-known/terraform.json'),
+    );
+    assert.deepEqual(
+      unrelated,
+      [],
+      `only 3.7.0 documents and archives may be fetched, got ${paths.join(', ')}`,
+    );
     assert.equal(paths.filter((p) => p.endsWith('.zip')).length, 2);
     assert.equal(paths.filter((p) => p.endsWith('_SHA256SUMS')).length, 1, 'SHA256SUMS once per version');
     const summary = JSON.parse(run.stdout) as { fetched: number; reused: number };
@@ -116,12 +132,18 @@ describe('the CLI store (--cache-dir): refs/ and packages/ across runs', () => {
   it('tampered cached metadata fails verification, is dropped and fetched again', async () => {
     const sums = path.join(cacheDir, 'refs/registry.opentofu.org/hashicorp/null/3.2.3/SHA256SUMS');
     const original = await readFile(sums, 'utf8');
-    await writeFile(sums, original.replace(/^[0-9a-f]/, (c) => (c === '0' ? '1' : '0')));
+    await writeFile(
+      sums,
+      original.replace(/^[0-9a-f]/, (c) => (c === '0' ? '1' : '0')),
+    );
     registry.resetRequests();
     const run = await mirror('out5');
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stderr, /cached data failed verification/);
-    assert.ok(registry.requests.some((r) => r.path.endsWith('_SHA256SUMS')), 'SHA256SUMS fetched again');
+    assert.ok(
+      registry.requests.some((r) => r.path.endsWith('_SHA256SUMS')),
+      'SHA256SUMS fetched again',
+    );
     assert.equal(await readFile(sums, 'utf8'), original);
   });
 });

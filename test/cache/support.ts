@@ -7,9 +7,30 @@ export const PLATFORMS = ['linux_amd64', 'darwin_arm64'];
 
 /** Two providers on two hosts, and a second version of one of them (the "added" one). */
 export const PROVIDERS: FixtureProviderSpec[] = [
-  { hostname: 'registry.terraform.io', namespace: 'hashicorp', type: 'random', version: '3.6.3', platforms: PLATFORMS, size: 96 << 10 },
-  { hostname: 'registry.terraform.io', namespace: 'hashicorp', type: 'random', version: '3.7.0', platforms: PLATFORMS, size: 96 << 10 },
-  { hostname: 'registry.opentofu.org', namespace: 'hashicorp', type: 'null', version: '3.2.3', platforms: PLATFORMS, size: 64 << 10 },
+  {
+    hostname: 'registry.terraform.io',
+    namespace: 'hashicorp',
+    type: 'random',
+    version: '3.6.3',
+    platforms: PLATFORMS,
+    size: 96 << 10,
+  },
+  {
+    hostname: 'registry.terraform.io',
+    namespace: 'hashicorp',
+    type: 'random',
+    version: '3.7.0',
+    platforms: PLATFORMS,
+    size: 96 << 10,
+  },
+  {
+    hostname: 'registry.opentofu.org',
+    namespace: 'hashicorp',
+    type: 'null',
+    version: '3.2.3',
+    platforms: PLATFORMS,
+    size: 64 << 10,
+  },
 ];
 
 export const FIRST_SET = [
