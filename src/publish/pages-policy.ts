@@ -17,7 +17,10 @@ export function privateProviders(addresses: readonly ProviderAddress[]): string[
  * providers from other hosts, which may be private, unless the user allowed it. Throws PUBLISH naming
  * them and the two ways out.
  */
-export function assertPagesPolicy(addresses: readonly ProviderAddress[], allowPrivateProviders: boolean): void {
+export function assertPagesPolicy(
+  addresses: readonly ProviderAddress[],
+  allowPrivateProviders: boolean,
+): void {
   if (allowPrivateProviders) return;
   const found = privateProviders(addresses);
   if (found.length === 0) return;

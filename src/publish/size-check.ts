@@ -28,7 +28,9 @@ export interface MirrorSizeReport {
  * Attributes every file to its provider: `HOST/NS/TYPE/...` and the registry view's
  * `v1/providers/HOST/NS/TYPE/...` both count for `HOST/NS/TYPE`.
  */
-export function measureMirror(entries: readonly Pick<MirrorTreeEntry, 'path' | 'kind' | 'size'>[]): MirrorSizeReport {
+export function measureMirror(
+  entries: readonly Pick<MirrorTreeEntry, 'path' | 'kind' | 'size'>[],
+): MirrorSizeReport {
   const byProvider = new Map<string, number>();
   let totalBytes = 0;
   let otherBytes = 0;
@@ -79,7 +81,9 @@ export function checkPagesSize(
 }
 
 function heaviest(report: MirrorSizeReport): string {
-  const named = report.providers.slice(0, HEAVIEST_NAMED).map((p) => `${p.provider} (${formatBytes(p.bytes)})`);
+  const named = report.providers
+    .slice(0, HEAVIEST_NAMED)
+    .map((p) => `${p.provider} (${formatBytes(p.bytes)})`);
   return named.length ? named.join(', ') : 'none (only metadata files)';
 }
 

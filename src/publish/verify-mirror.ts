@@ -50,7 +50,10 @@ const NOT_HOSTS = new Set(['v1']);
  * Walks `root` and verifies it (see the file comment). Never throws for a bad mirror: every finding is
  * a problem in the report, so the caller can list them all. Throws IO when `root` cannot be read.
  */
-export async function verifyMirrorDir(root: string, options: { concurrency?: number } = {}): Promise<MirrorVerification> {
+export async function verifyMirrorDir(
+  root: string,
+  options: { concurrency?: number } = {},
+): Promise<MirrorVerification> {
   const absoluteRoot = path.resolve(root);
   const providers = await findProviderDirs(absoluteRoot);
   const problems: MirrorProblem[] = [];
@@ -66,14 +69,17 @@ export async function verifyMirrorDir(root: string, options: { concurrency?: num
   let archiveBytes = 0;
   await runLimited(checks, options.concurrency ?? 4, async (check) => {
     const problem = await checkArchive(check);
-    if (problem) problems.push(problem);
-    else {
-      archives++;
-      archiveBytes += await sizeOf(check.absolute);
+    if (problem) {
+      problems.push(problem);
+      return;
     }
+    const size = await sizeOf(check.absolute);
+    archives++;
+    archiveBytes += size;
   });
-  if (providers.length === 0) problems.push({ path: '.', message: 'no provider directories (HOST/NAMESPACE/TYPE/index.json) found' });
-  problems.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  if (providers.length === 0)
+    problems.push({ path: '.', message: 'no provider directories (HOST/NAMESPACE/TYPE/index.json) found' });
+  problems.sort((a, b) => compareText(a.path, b.path) || compareText(a.message, b.message));
   return { root: absoluteRoot, providers, versions, archives, archiveBytes, problems };
 }
 
@@ -110,33 +116,38 @@ async function list(dir: string): Promise<Dirent[]> {
 
 async function inspectProvider(root: string, rel: string): Promise<ProviderFindings> {
   const dir = path.join(root, ...rel.split('/'));
-  const type = rel.split('/')[2]!;
   const entries = await list(dir);
   const findings: ProviderFindings = { versions: 0, checks: [], problems: [] };
-  const problem = (name: string, message: string) => findings.problems.push({ path: `${rel}/${name}`, message });
+  const problem: Report = (name, message) => findings.problems.push({ path: `${rel}/${name}`, message });
   for (const d of entries) {
     if (!d.isFile() && !d.name.startsWith('.')) {
-      problem(d.name, 'unexpected non-file in a provider directory (a filesystem_mirror would treat a directory as an unverified unpacked package)');
+      problem(
+        d.name,
+        'unexpected non-file in a provider directory (a filesystem_mirror would treat a directory as an ' +
+          'unverified unpacked package)',
+      );
     }
   }
   const files = new Set(entries.filter((d) => d.isFile()).map((d) => d.name));
   const listed = await readIndex(dir, files, problem);
-  const documents = [...files].filter((f) => f.endsWith('.json') && f !== 'index.json').map((f) => f.slice(0, -'.json'.length));
-  for (const v of listed) if (!documents.includes(v)) problem(`${v}.json`, `index.json lists version ${v} but ${v}.json is missing`);
+  const documents = [...files]
+    .filter((f) => f.endsWith('.json') && f !== 'index.json')
+    .map((f) => f.slice(0, -'.json'.length))
+    .sort();
+  for (const v of listed) {
+    if (!documents.includes(v))
+      problem(`${v}.json`, `index.json lists version ${v} but ${v}.json is missing`);
+  }
   const referenced = new Set<string>();
-  for (const version of documents.sort()) {
-    if (!listed.includes(version)) problem(`${version}.json`, `version ${version} is not listed in index.json`);
+  for (const version of documents) {
+    if (!listed.includes(version))
+      problem(`${version}.json`, `version ${version} is not listed in index.json`);
     findings.versions++;
     const archives = await readVersionDocument(dir, version, problem);
-    for (const [platform, archive] of archives) {
-      const expected = `terraform-provider-${type}_${version}_${platform}.zip`;
-      if (archive.url !== expected) {
-        problem(`${version}.json`, `${platform}: url "${archive.url}" is not "${expected}", the archive file of this version and platform`);
-        continue;
-      }
-      referenced.add(expected);
-      if (!files.has(expected)) problem(expected, `listed in ${version}.json but missing`);
-      else findings.checks.push({ rel: `${rel}/${expected}`, absolute: path.join(dir, expected), hashes: archive.hashes });
+    for (const { name, hashes } of archiveFiles(rel, version, archives, problem)) {
+      referenced.add(name);
+      if (!files.has(name)) problem(name, `listed in ${version}.json but missing`);
+      else findings.checks.push({ rel: `${rel}/${name}`, absolute: path.join(dir, name), hashes });
     }
   }
   for (const f of files) {
@@ -145,6 +156,38 @@ async function inspectProvider(root: string, rel: string): Promise<ProviderFindi
     }
   }
   return findings;
+}
+
+/**
+ * The archive file names a VERSION.json lists, each required to be the packed name of its version and
+ * platform (PROTOCOL.md §5.1): a filesystem_mirror reads version and platform from that name alone.
+ */
+function archiveFiles(
+  rel: string,
+  version: string,
+  archives: readonly ListedArchive[],
+  problem: Report,
+): { name: string; hashes: string[] }[] {
+  const type = rel.split('/')[2]!;
+  const out: { name: string; hashes: string[] }[] = [];
+  for (const { platform, url, hashes } of archives) {
+    const expected = `terraform-provider-${type}_${version}_${platform}.zip`;
+    if (url === expected) out.push({ name: expected, hashes });
+    else {
+      problem(
+        `${version}.json`,
+        `${platform}: url "${url}" is not "${expected}", the archive file of this version and platform`,
+      );
+    }
+  }
+  return out;
+}
+
+/** One archive a VERSION.json lists, with its usable (h1:/zh:) hashes. */
+interface ListedArchive {
+  readonly platform: string;
+  readonly url: string;
+  readonly hashes: string[];
 }
 
 type Report = (name: string, message: string) => void;
@@ -166,9 +209,9 @@ async function readIndex(dir: string, files: ReadonlySet<string>, problem: Repor
 }
 
 /** The archives of `VERSION.json` (PROTOCOL.md §1.6, §1.8); problems for anything a client would refuse. */
-async function readVersionDocument(dir: string, version: string, problem: Report): Promise<Map<string, { url: string; hashes: string[] }>> {
+async function readVersionDocument(dir: string, version: string, problem: Report): Promise<ListedArchive[]> {
   const name = `${version}.json`;
-  const out = new Map<string, { url: string; hashes: string[] }>();
+  const out: ListedArchive[] = [];
   const doc = await readJson(path.join(dir, name), (m) => problem(name, m));
   if (doc === undefined) return out;
   const archives = isObject(doc) ? doc['archives'] : undefined;
@@ -188,7 +231,7 @@ async function readVersionDocument(dir: string, version: string, problem: Report
       problem(name, `${platform}: no h1: or zh: hash, so nothing can be verified`);
       continue;
     }
-    out.set(platform, { url, hashes: usable });
+    out.push({ platform, url, hashes: usable });
   }
   return out;
 }
@@ -219,7 +262,10 @@ async function checkArchive(check: ArchiveCheck): Promise<MirrorProblem | undefi
     const actual = zh.length ? zhHash(await sha256File(check.absolute)) : await h1OfZip(check.absolute);
     const expected = zh.length ? zh : check.hashes.filter((h) => h.startsWith('h1:'));
     if (expected.includes(actual)) return undefined;
-    return { path: check.rel, message: `is ${actual}, but its VERSION.json lists ${expected.join(', ')}: the archive was altered or corrupted` };
+    return {
+      path: check.rel,
+      message: `is ${actual}, but its VERSION.json lists ${expected.join(', ')}: the archive was altered or corrupted`,
+    };
   } catch (err) {
     if (isRepoxyError(err)) return { path: check.rel, message: err.message };
     throw err;
@@ -228,4 +274,8 @@ async function checkArchive(check: ArchiveCheck): Promise<MirrorProblem | undefi
 
 async function sizeOf(file: string): Promise<number> {
   return (await stat(file)).size;
+}
+
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }

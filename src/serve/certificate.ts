@@ -71,11 +71,17 @@ export const SYSTEM_CA_BUNDLES = [
  * still reads /etc/ssl/certs), and curl, git and Python trust only that file, so every later step
  * keeps its usual roots. Returns where the roots came from, or undefined when none were found.
  */
-export async function writeTrustBundle(file: string, caCertPem: string, env: NodeJS.ProcessEnv): Promise<{ base?: string }> {
+export async function writeTrustBundle(
+  file: string,
+  caCertPem: string,
+  env: NodeJS.ProcessEnv,
+): Promise<{ base?: string }> {
   const candidates = [env['SSL_CERT_FILE'], ...SYSTEM_CA_BUNDLES].filter((f): f is string => !!f);
   const base = candidates.find((f) => existsSync(f));
   const roots = base ? readFileSync(base, 'utf8') : '';
   const joined = roots === '' || roots.endsWith('\n') ? roots : `${roots}\n`;
-  await writeFile(file, `${joined}${caCertPem.endsWith('\n') ? caCertPem : `${caCertPem}\n`}`, { mode: 0o644 });
+  await writeFile(file, `${joined}${caCertPem.endsWith('\n') ? caCertPem : `${caCertPem}\n`}`, {
+    mode: 0o644,
+  });
   return base ? { base } : {};
 }

@@ -43,7 +43,8 @@ export async function startMirrorServer(
   const realRoot = await realpath(root).catch((cause: Error) => {
     throw new RepoxyError('IO', `cannot serve ${root}: ${cause.message}`, { cause });
   });
-  if (!(await stat(realRoot)).isDirectory()) throw new RepoxyError('IO', `cannot serve ${root}: not a directory`);
+  if (!(await stat(realRoot)).isDirectory())
+    throw new RepoxyError('IO', `cannot serve ${root}: not a directory`);
   const server = createServer({ cert: tls.certPem, key: tls.keyPem }, (req, res) => {
     handle(realRoot, req, res).catch(() => res.destroy());
   });
@@ -94,12 +95,19 @@ async function handle(root: string, req: IncomingMessage, res: ServerResponse): 
 }
 
 function send(res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}): void {
-  res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': String(Buffer.byteLength(body)), ...headers });
+  res.writeHead(status, {
+    'Content-Type': 'text/plain; charset=utf-8',
+    'Content-Length': String(Buffer.byteLength(body)),
+    ...headers,
+  });
   res.end(body);
 }
 
 /** The regular file a request path names inside `root`, or undefined (see `startMirrorServer`). */
-export async function resolveFile(root: string, requestUrl: string): Promise<{ path: string; size: number } | undefined> {
+export async function resolveFile(
+  root: string,
+  requestUrl: string,
+): Promise<{ path: string; size: number } | undefined> {
   const segments = requestSegments(requestUrl);
   if (!segments) return undefined;
   try {

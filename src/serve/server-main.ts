@@ -41,11 +41,13 @@ export function parseServerArgv(argv: readonly string[]): ServerArgs {
   const value = (flag: string) => {
     const i = argv.indexOf(flag);
     const v = i >= 0 ? argv[i + 1] : undefined;
-    if (v === undefined || v.startsWith('--')) throw new RepoxyError('INPUT_INVALID', `mirror server: ${flag} needs a value`);
+    if (v === undefined || v.startsWith('--'))
+      throw new RepoxyError('INPUT_INVALID', `mirror server: ${flag} needs a value`);
     return v;
   };
   const port = Number(argv.includes('--port') ? value('--port') : '0');
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RepoxyError('INPUT_INVALID', `mirror server: bad --port`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new RepoxyError('INPUT_INVALID', `mirror server: bad --port`);
   return { root: path.resolve(value(SERVE_MIRROR_FLAG)), stateFile: path.resolve(value('--state')), port };
 }
 
@@ -57,12 +59,22 @@ export async function runMirrorServerProcess(argv: readonly string[]): Promise<v
   const args = parseServerArgv(argv);
   const certificate = await generateLoopbackCertificate();
   const server = await startMirrorServer(args.root, certificate, { port: args.port });
+  // Exit explicitly once stopped: modules bundled beside the server may hold timers that delay it.
   const stop = () => {
-    void server.close().then(() => rm(args.stateFile, { force: true }));
+    void server
+      .close()
+      .then(() => rm(args.stateFile, { force: true }))
+      .finally(() => process.exit(0));
   };
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
-  const state: ServerState = { pid: process.pid, port: server.port, url: server.url, root: args.root, caCertPem: certificate.caCertPem };
+  const state: ServerState = {
+    pid: process.pid,
+    port: server.port,
+    url: server.url,
+    root: args.root,
+    caCertPem: certificate.caCertPem,
+  };
   await writeStateFile(args.stateFile, state);
   process.stdout.write(`serving ${args.root} at ${server.url} (PID ${process.pid})\n`);
 }
@@ -81,7 +93,9 @@ export async function readServerState(file: string): Promise<ServerState | undef
     text = await readFile(file, 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new RepoxyError('IO', `cannot read the mirror server state ${file}: ${(err as Error).message}`, { cause: err });
+    throw new RepoxyError('IO', `cannot read the mirror server state ${file}: ${(err as Error).message}`, {
+      cause: err,
+    });
   }
   const state = JSON.parse(text) as ServerState;
   if (!Number.isInteger(state.pid) || typeof state.url !== 'string' || typeof state.caCertPem !== 'string') {

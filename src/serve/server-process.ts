@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, openSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RepoxyError } from '../domain/errors.ts';
@@ -29,7 +29,10 @@ const POLL_MS = 50;
  * ends). Resolves with its state once it listens. Throws SERVE with its log when it exits first or
  * does not listen in time (then it is killed by its PID).
  */
-export async function startDetachedServer(entry: ServerEntry, options: DetachedServerOptions): Promise<ServerState> {
+export async function startDetachedServer(
+  entry: ServerEntry,
+  options: DetachedServerOptions,
+): Promise<ServerState> {
   const log = openSync(options.logFile, 'a', 0o600);
   let exited: string | undefined;
   const child = spawn(process.execPath, [...(entry.execArgv ?? []), entry.script, ...serverArgv(options)], {
@@ -38,7 +41,10 @@ export async function startDetachedServer(entry: ServerEntry, options: DetachedS
     env: options.env,
   });
   closeSync(log);
-  child.once('exit', (code, signal) => (exited = signal ? `was killed by ${signal}` : `exited with status ${code}`));
+  child.once(
+    'exit',
+    (code, signal) => (exited = signal ? `was killed by ${signal}` : `exited with status ${code}`),
+  );
   child.once('error', (err) => (exited = `could not start: ${err.message}`));
   const deadline = Date.now() + (options.readyTimeoutMs ?? 30_000);
   try {
@@ -49,7 +55,10 @@ export async function startDetachedServer(entry: ServerEntry, options: DetachedS
       await sleep(POLL_MS);
     }
     if (child.pid !== undefined) stopServer(child.pid);
-    throw await startFailure(`the mirror server did not listen within ${options.readyTimeoutMs ?? 30_000} ms and was stopped`, options.logFile);
+    throw await startFailure(
+      `the mirror server did not listen within ${options.readyTimeoutMs ?? 30_000} ms and was stopped`,
+      options.logFile,
+    );
   } finally {
     child.unref();
   }
@@ -62,21 +71,34 @@ async function startFailure(what: string, logFile: string): Promise<RepoxyError>
 
 /** Sends SIGTERM to the server `pid`. Returns false when no such process runs (already stopped). */
 export function stopServer(pid: number): boolean {
+  if (!isServerRunning(pid)) return false;
   try {
     process.kill(pid, 'SIGTERM');
     return true;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ESRCH') return false;
-    throw new RepoxyError('SERVE', `cannot stop the mirror server (PID ${pid}): ${(err as Error).message}`, { cause: err });
+    throw new RepoxyError('SERVE', `cannot stop the mirror server (PID ${pid}): ${(err as Error).message}`, {
+      cause: err,
+    });
   }
 }
 
-/** True while a process with this PID exists. */
+/** True while a process with this PID runs (an exited one its parent has not reaped yet does not count). */
 export function isServerRunning(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  return !isZombie(pid);
+}
+
+/** Linux: the state letter after the command in /proc/PID/stat is `Z` for an exited, unreaped process. */
+function isZombie(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z';
+  } catch {
+    return false;
   }
 }

@@ -38,12 +38,22 @@ export async function downloadMirrorArtifact(origin: ArtifactOrigin): Promise<st
       { cause },
     );
   }
-  core.info(`Downloading artifact "${origin.name}" (ID ${artifact.id}, ${artifact.size} bytes) from ${where} into ${origin.into}`);
-  const result = await client.downloadArtifact(artifact.id, { ...find, path: origin.into, expectedHash: artifact.digest });
+  core.info(
+    `Downloading artifact "${origin.name}" (ID ${artifact.id}, ${artifact.size} bytes) from ${where} into ${origin.into}`,
+  );
+  const result = await client.downloadArtifact(artifact.id, {
+    ...find,
+    path: origin.into,
+    expectedHash: artifact.digest,
+  });
   if (result.digestMismatch) {
-    throw new RepoxyError('SERVE', `artifact "${origin.name}" (ID ${artifact.id}) does not match the digest recorded at upload (${artifact.digest}); refusing to use it`);
+    throw new RepoxyError(
+      'SERVE',
+      `artifact "${origin.name}" (ID ${artifact.id}) does not match the digest recorded at upload (${artifact.digest}); refusing to use it`,
+    );
   }
-  if (!artifact.digest) core.warning(`artifact "${origin.name}" has no recorded digest; relying on the per-archive hashes alone`);
+  if (!artifact.digest)
+    core.warning(`artifact "${origin.name}" has no recorded digest; relying on the per-archive hashes alone`);
   return origin.into;
 }
 
@@ -51,6 +61,9 @@ async function assertEmptyOrNew(dir: string): Promise<void> {
   await mkdir(dir, { recursive: true });
   const entries = await readdir(dir);
   if (entries.length > 0) {
-    throw new RepoxyError('SERVE', `download directory ${dir} is not empty; set the "path" input to an empty or new directory`);
+    throw new RepoxyError(
+      'SERVE',
+      `download directory ${dir} is not empty; set the "path" input to an empty or new directory`,
+    );
   }
 }

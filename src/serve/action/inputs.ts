@@ -38,14 +38,24 @@ export function getServeInputs(env: NodeJS.ProcessEnv = process.env): ServeActio
 function artifactOrigin(env: NodeJS.ProcessEnv, workspace: string): MirrorOrigin {
   const name = core.getInput(ServeInputs.ArtifactName).trim() || DEFAULT_ARTIFACT_NAME;
   const temp = env['RUNNER_TEMP'] ?? path.join(workspace, '.repoxy-tmp');
-  const into = path.resolve(workspace, core.getInput(ServeInputs.Path).trim() || path.join(temp, 'provider-mirror'));
+  const into = path.resolve(
+    workspace,
+    core.getInput(ServeInputs.Path).trim() || path.join(temp, 'provider-mirror'),
+  );
   const runId = core.getInput(ServeInputs.RunId).trim();
   if (runId === '') return { kind: 'artifact', name, into };
   if (!/^[1-9]\d*$/.test(runId)) {
-    throw new RepoxyError('INPUT_INVALID', `input "run-id" must be a workflow run ID (a whole number), got "${runId}"`);
+    throw new RepoxyError(
+      'INPUT_INVALID',
+      `input "run-id" must be a workflow run ID (a whole number), got "${runId}"`,
+    );
   }
   const token = core.getInput(ServeInputs.GithubToken).trim();
-  if (!token) throw new RepoxyError('INPUT_INVALID', 'input "github-token" is needed with "run-id" (a token with actions: read)');
+  if (!token)
+    throw new RepoxyError(
+      'INPUT_INVALID',
+      'input "github-token" is needed with "run-id" (a token with actions: read)',
+    );
   core.setSecret(token);
   const repository = core.getInput(ServeInputs.Repository).trim() || (env['GITHUB_REPOSITORY'] ?? '');
   const [owner, repo, extra] = repository.split('/');

@@ -1,0 +1,3 @@
+import { dispatchServeEntry } from './entry.ts';
+
+await dispatchServeEntry(process.argv.slice(2));
