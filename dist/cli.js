@@ -49089,6 +49089,10 @@ function moduleWarning(block) {
 }
 
 ;// CONCATENATED MODULE: ./.build/src/lockfile/syntax.js
+const MISSING_NEWLINE = [
+    'Missing newline after argument',
+    'An argument definition must end with a newline.',
+];
 /** Deepest nesting of blocks and tuples accepted; a lock file needs 2. */
 const MAX_NESTING = 32;
 class SyntaxFailure extends Error {
@@ -49154,7 +49158,7 @@ class Parser {
         if (isPunct(this.peek(), '=')) {
             this.next();
             const expr = this.expr(depth, true);
-            this.endOfLine('Missing newline after argument', 'An argument definition must end with a newline.');
+            this.endOfLine(...MISSING_NEWLINE);
             return { kind: 'attribute', name: name.text, pos: name, expr };
         }
         const labels = [];
@@ -49204,7 +49208,9 @@ class Parser {
         if (primary && isExprEnd(this.peek()))
             return primary;
         if (primary && ['ident', 'string', 'number'].includes(this.peek().kind)) {
-            this.fail(this.peek(), 'Missing newline after argument', 'An argument definition must end with a newline.');
+            if (newlineEnds)
+                this.fail(this.peek(), ...MISSING_NEWLINE);
+            this.fail(this.peek(), 'Missing item separator', 'Expected a comma before the next item.');
         }
         const from = this.k;
         this.skipExpression(pos, newlineEnds);
@@ -49262,9 +49268,8 @@ class Parser {
             }
             if (depth === 0 && endsExpression(tok, newlineEnds))
                 return;
-            if (depth === 0 && isPunct(tok, '=')) {
-                this.fail(tok, 'Missing newline after argument', 'An argument definition must end with a newline.');
-            }
+            if (depth === 0 && isPunct(tok, '='))
+                this.fail(tok, ...MISSING_NEWLINE);
             if (tok.kind === 'punct' && '([{'.includes(tok.text))
                 depth++;
             if (tok.kind === 'punct' && ')]}'.includes(tok.text))
@@ -49646,7 +49651,11 @@ function registryViewFiles(entries) {
             files.push({ path: `${base}/${version}/SHA256SUMS.sig`, kind: 'bytes', bytes: first.sums.signature });
             for (const e of perVersion) {
                 const { os, arch } = e.record.ref.platform;
-                files.push({ path: `${base}/${version}/download/${os}/${arch}`, kind: 'text', text: downloadDocument(e) });
+                files.push({
+                    path: `${base}/${version}/download/${os}/${arch}`,
+                    kind: 'text',
+                    text: downloadDocument(e),
+                });
             }
         }
     }
@@ -49660,7 +49669,11 @@ function registryViewFiles(entries) {
 function wellKnown(entries) {
     const hosts = [...new Set(entries.map((e) => hostnameASCII(e.record.ref.address.hostname)))].sort();
     const primary = ['registry.terraform.io', 'registry.opentofu.org'].find((h) => hosts.includes(h)) ?? hosts[0];
-    return { path: '.well-known/terraform.json', kind: 'text', text: canonicalJson({ 'providers.v1': `../v1/providers/${primary}/` }) };
+    return {
+        path: '.well-known/terraform.json',
+        kind: 'text',
+        text: canonicalJson({ 'providers.v1': `../v1/providers/${primary}/` }),
+    };
 }
 /** `versions` (PROTOCOL.md §2.2): only mirrored versions, with their protocols and mirrored platforms. */
 function versionsDocument(list) {
@@ -49761,6 +49774,7 @@ function safeJoin(root, rel) {
         throw new errors_RepoxyError('IO', `refusing to write an unsafe path into the mirror: ${JSON.stringify(rel)}`);
     return external_node_path_.join(root, ...rel.split('/'));
 }
+/** Throws OUTPUT_CONFLICT unless `out` is absent, an empty directory, or a previous mirror (has MIRROR_MARKER). */
 async function assertReplaceable(out) {
     const st = await (0,promises_.stat)(out).catch((e) => {
         if (e.code === 'ENOENT')
@@ -49808,7 +49822,7 @@ const LEFTOVER = /^\.(.+)\.repoxy-(staging|old)-(\d+)-[0-9a-f]{8}$/;
 async function recoverInterrupted(parent, base, out) {
     for (const name of (await (0,promises_.readdir)(parent)).sort()) {
         const m = LEFTOVER.exec(name);
-        if (!m || m[1] !== base || isAlive(Number(m[3])))
+        if (!m || m[1] !== base || isProcessAlive(Number(m[3])))
             continue;
         const leftover = external_node_path_.join(parent, name);
         if (m[2] === 'old' && !(await exists(out)))
@@ -49820,15 +49834,16 @@ async function recoverInterrupted(parent, base, out) {
 async function exists(p) {
     return (0,promises_.stat)(p).then(() => true, () => false);
 }
-function isAlive(pid) {
+/** True unless no process `pid` exists (EPERM: it exists, owned by someone else), so leftovers are ours. */
+function isProcessAlive(pid) {
     if (pid === process.pid)
         return true;
     try {
         process.kill(pid, 0);
         return true;
     }
-    catch {
-        return false;
+    catch (e) {
+        return e.code === 'EPERM';
     }
 }
 
@@ -50148,6 +50163,7 @@ async function digestZipEntries(path, limits = zip_entries_DEFAULT_ZIP_LIMITS) {
                 name: entry.fileNameRaw,
                 sha256: await digestEntry(zip, entry, path),
                 kind: kindOf(entry),
+                symlink: isUnixSymlink(entry),
             });
         }
         return digests;
@@ -50261,6 +50277,10 @@ function openReadStream(zip, entry) {
         zip.openReadStream(entry, (err, stream) => (err ? reject(err) : resolve(stream)));
     });
 }
+function isUnixSymlink(entry) {
+    const creator = entry.versionMadeBy >>> 8;
+    return (creator === 3 || creator === 19) && ((entry.externalFileAttributes >>> 16) & 0o170000) === 0o120000;
+}
 /** go-getter's `f.FileInfo().IsDir()`: a trailing `/`, or a directory mode in the external attributes. */
 function kindOf(entry) {
     if (endsWithSlash(entry.fileNameRaw))
@@ -50361,7 +50381,25 @@ async function hashZip(path, limits = zip_entries_DEFAULT_ZIP_LIMITS) {
     // go-getter refuses an archive without entries, so no h1Unpacked exists for it (decompress_zip.go).
     if (entries.length === 0)
         throw badZip(path, 'the archive has no entries; tofu init refuses to unpack it');
-    return { h1Zip: h1OfZipEntries(entries), h1Unpacked: hash1OfRawNames(unpackedFiles(entries, path)) };
+    return {
+        h1Zip: h1OfZipEntries(entries),
+        h1Unpacked: hash1OfRawNames(unpackedFiles(entries, path)),
+        notes: notesOn(entries),
+    };
+}
+/** What a reviewer should hear about: entries tofu installs, but not as their names suggest. */
+function notesOn(entries) {
+    const notes = [];
+    const seen = new Set();
+    for (const e of entries) {
+        const key = e.name.toString('latin1');
+        if (seen.has(key))
+            notes.push(`duplicate entry ${showName(e.name)}: the last one wins when unpacked`);
+        seen.add(key);
+        if (e.symlink)
+            notes.push(`symlink entry ${showName(e.name)}: unpacked as a regular file holding the link text`);
+    }
+    return notes;
 }
 /** HashZip of the zip at `path` (PROTOCOL.md §4.1). Throws as `hashZip`. */
 async function h1OfZip(path, limits = DEFAULT_ZIP_LIMITS) {
@@ -79357,7 +79395,11 @@ async function mirrorPackage(ref, provider, ctx) {
         await ctx.source.forget(ref);
         if (!cached)
             throw err;
-        ctx.report({ type: 'store-corrupt', ref, message: `cached data failed verification (${err.message}); fetching again` });
+        ctx.report({
+            type: 'store-corrupt',
+            ref,
+            message: `cached data failed verification (${err.message}); fetching again`,
+        });
         return attempt(ref, provider, ctx);
     }
 }
@@ -79382,6 +79424,8 @@ async function attempt(ref, provider, ctx) {
             await ctx.store.evictArchive(got.sha256);
         throw err;
     }
+    for (const note of got.zipHashes.notes)
+        ctx.report({ type: 'warning', message: `${describe(ref)}: ${note}` });
     const localPath = got.reused ? got.path : await ctx.store.admitArchive(got.path, got.sha256);
     if (!got.reused)
         await ctx.store.writeRef(ctx.store.archiveRefPath(ref), JSON.stringify({ sha256: got.sha256, ...got.zipHashes }));
@@ -79416,10 +79460,40 @@ async function obtainArchive(meta, ctx) {
         });
         await store.evictArchive(meta.shasum);
     }
-    const tmp = store.tmpPath();
-    const dl = await ctx.source.download(meta, tmp);
-    const zipHashes = await hashZip(tmp);
-    return { path: tmp, size: dl.size, sha256: dl.sha256, reused: false, zipHashes };
+    const dl = await downloadOnceMoreIfDamaged(meta, ctx);
+    // Only bytes that hash to the registry's shasum are parsed as a zip; other bytes fail the shasum
+    // check (verifyArchive) before it ever reads these placeholder values.
+    const zipHashes = dl.sha256 === meta.shasum ? await zipHashesOf(dl.path, meta) : NOT_HASHED;
+    return { path: dl.path, size: dl.size, sha256: dl.sha256, reused: false, zipHashes };
+}
+const NOT_HASHED = { h1Zip: 'h1:not-computed', h1Unpacked: 'h1:not-computed', notes: [] };
+/**
+ * Downloads into the store's tmp/. Bytes that do not hash to the registry's shasum (damaged in
+ * transit, or a short body that looked complete) are fetched once more before verification judges.
+ */
+async function downloadOnceMoreIfDamaged(meta, ctx) {
+    const first = await ctx.source.download(meta, ctx.store.tmpPath());
+    if (first.sha256 === meta.shasum)
+        return first;
+    ctx.report({
+        type: 'warning',
+        message: `${describe(meta.ref)}: ${meta.filename} arrived with sha256 ${first.sha256} (${first.size} bytes), ` +
+            `expected ${meta.shasum}; downloading it once more`,
+    });
+    await (0,promises_.rm)(first.path, { force: true });
+    return ctx.source.download(meta, ctx.store.tmpPath());
+}
+/** Both h1: of a downloaded zip; a VERIFY_BAD_ZIP names the package and archive, not the temp file. */
+async function zipHashesOf(file, meta) {
+    try {
+        return await hashZip(file);
+    }
+    catch (err) {
+        if (!isRepoxyError(err) || err.code !== 'VERIFY_BAD_ZIP')
+            throw err;
+        const message = `${describe(meta.ref)}: ${err.message.replaceAll(file, `archive ${meta.filename}`)}`;
+        throw new errors_RepoxyError('VERIFY_BAD_ZIP', message, { detail: err.detail, cause: err });
+    }
 }
 async function cachedZipHashes(ref, sha256, ctx) {
     const bytes = await ctx.store.readRef(ctx.store.archiveRefPath(ref));
@@ -79429,7 +79503,8 @@ async function cachedZipHashes(ref, sha256, ctx) {
         const rec = JSON.parse(bytes.toString('utf8'));
         if (rec.sha256 !== sha256 || typeof rec.h1Zip !== 'string' || typeof rec.h1Unpacked !== 'string')
             return undefined;
-        return { h1Zip: rec.h1Zip, h1Unpacked: rec.h1Unpacked };
+        const notes = Array.isArray(rec.notes) ? rec.notes.filter((n) => typeof n === 'string') : [];
+        return { h1Zip: rec.h1Zip, h1Unpacked: rec.h1Unpacked, notes };
     }
     catch {
         return undefined;
@@ -79594,7 +79669,13 @@ function tokenVariableName(hostname) {
 }
 /** `text` with every occurrence of every secret replaced by `***` (longest secrets first). */
 function redactSecrets(text, secrets) {
-    const ordered = [...new Set(secrets)].filter((s) => s !== '').sort((a, b) => b.length - a.length);
+    // Also the forms a secret takes inside a URL (percent- and form-encoded).
+    const forms = [...secrets].flatMap((s) => [
+        s,
+        encodeURIComponent(s),
+        encodeURIComponent(s).replaceAll('%20', '+'),
+    ]);
+    const ordered = [...new Set(forms)].filter((s) => s !== '').sort((a, b) => b.length - a.length);
     let out = text;
     for (const secret of ordered)
         out = out.replaceAll(secret, '***');
@@ -79932,7 +80013,8 @@ function requireExpectedSize(url, size, expected) {
     if (expected === undefined || size === undefined || size === expected)
         return;
     const message = `GET ${displayUrl(url)}: archive is ${size} bytes but the registry says package_size ${expected}`;
-    throw new AttemptFailure(new errors_RepoxyError('UPSTREAM_BAD_RESPONSE', message), false);
+    // A short body is retried like a truncated one; a longer one is the registry contradicting itself.
+    throw new AttemptFailure(new errors_RepoxyError('UPSTREAM_BAD_RESPONSE', message), size < expected);
 }
 /** Strict UTF-8 JSON; a byte-order mark is an error, as with Go's decoder (PROTOCOL.md §1.6). */
 function parseJson(bytes, url) {
@@ -79940,7 +80022,9 @@ function parseJson(bytes, url) {
         return JSON.parse(new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes));
     }
     catch (err) {
-        const reason = err instanceof Error ? err.message : String(err);
+        // JSON.parse quotes the body in its message; say where, never what (it may echo a secret).
+        const position = /position (\d+)/.exec(err instanceof Error ? err.message : '')?.[1];
+        const reason = err instanceof TypeError ? 'not UTF-8' : position ? `syntax error at byte ${position}` : 'syntax error';
         const message = `GET ${displayUrl(url)}: response is not valid JSON (${reason})`;
         throw new AttemptFailure(new errors_RepoxyError('UPSTREAM_BAD_RESPONSE', message), false);
     }
@@ -80733,12 +80817,26 @@ async function planFromLockFiles(options, report) {
 async function buildMirror(options, report) {
     const started = performance.now();
     const plan = await planFromLockFiles(options, report);
-    const tempStore = options.cacheDir ? undefined : await (0,promises_.mkdtemp)(external_node_path_.join(external_node_os_namespaceObject.tmpdir(), 'repoxy-store-'));
+    if (plan.providers.length === 0) {
+        throw new errors_RepoxyError('PLAN_EMPTY', 'the lock files lock no providers (after include/exclude): there is nothing to mirror');
+    }
+    // Refuse a user's unrelated directory before downloading anything (checked again at the swap).
+    await assertReplaceable(external_node_path_.resolve(options.out));
+    const tempStore = options.cacheDir ? undefined : await createTempStore();
     const store = new Store(options.cacheDir ?? tempStore);
     await store.init();
-    const upstream = createUpstream({ env: options.env, upstreams: options.upstreams, options: options.upstreamOptions });
+    const upstream = createUpstream({
+        env: options.env,
+        upstreams: options.upstreams,
+        options: options.upstreamOptions,
+    });
     try {
-        const ctx = { store, source: new CachedSource(store, upstream.source), report, env: options.env };
+        const ctx = {
+            store,
+            source: new CachedSource(store, upstream.source),
+            report,
+            env: options.env,
+        };
         const outcome = await mirrorAll(plan, ctx, options);
         const files = [
             ...networkMirrorFiles(outcome.archives),
@@ -80768,6 +80866,21 @@ async function buildMirror(options, report) {
             await (0,promises_.rm)(tempStore, { recursive: true, force: true });
     }
 }
+const TEMP_STORE = /^repoxy-store-(\d+)-[A-Za-z0-9]{6}$/;
+/**
+ * A store for a run without cacheDir, under the OS temp dir and named with our PID. Stores that killed
+ * runs left behind (their PID is gone) are removed first, so partial downloads do not pile up.
+ */
+async function createTempStore() {
+    const tmp = external_node_os_namespaceObject.tmpdir();
+    for (const name of await (0,promises_.readdir)(tmp).catch(() => [])) {
+        const pid = TEMP_STORE.exec(name)?.[1];
+        if (!pid || isProcessAlive(Number(pid)))
+            continue;
+        await (0,promises_.rm)(external_node_path_.join(tmp, name), { recursive: true, force: true }).catch(() => undefined);
+    }
+    return (0,promises_.mkdtemp)(external_node_path_.join(tmp, `repoxy-store-${process.pid}-`));
+}
 async function mirrorAll(plan, ctx, options) {
     const jobs = plan.providers.flatMap((p) => plan.platforms.map((platform) => ({ provider: p, ref: refOf(p, platform) })));
     const archives = [];
@@ -80790,7 +80903,12 @@ async function mirrorAll(plan, ctx, options) {
             }
             failures.push({ ref, err });
             const code = isRepoxyError(err) ? err.code : 'IO';
-            ctx.report({ type: 'archive-failed', ref, code, message: err instanceof Error ? err.message : String(err) });
+            ctx.report({
+                type: 'archive-failed',
+                ref,
+                code,
+                message: err instanceof Error ? err.message : String(err),
+            });
         }
     });
     if (failures.length)
@@ -80806,7 +80924,8 @@ function aggregateFailure(failures) {
     const code = isRepoxyError(first) ? first.code : 'IO';
     const lines = failures.map(({ ref, err }) => {
         const what = `${formatAddress(ref.address)} ${ref.version} ${formatPlatform(ref.platform)}`;
-        return `  - ${what}: ${err instanceof Error ? err.message : String(err)}`;
+        const text = err instanceof Error ? err.message : String(err);
+        return `  - ${text.startsWith(`${what}: `) ? text : `${what}: ${text}`}`;
     });
     return new errors_RepoxyError(code, `${failures.length} archive(s) failed; nothing was published:\n${lines.join('\n')}`, { cause: first });
 }
@@ -80848,7 +80967,9 @@ function hclString(s) {
 }
 /** `provider_installation { network_mirror { url = ".../" } }` (PROTOCOL.md §1.1). */
 function networkMirrorConfig(url, options = {}) {
-    const include = options.include?.length ? `\n    include = [${options.include.map(hclString).join(', ')}]` : '';
+    const include = options.include?.length
+        ? `\n    include = [${options.include.map(hclString).join(', ')}]`
+        : '';
     const direct = options.allowDirect
         ? `\n  direct {${options.include?.length ? `\n    exclude = [${options.include.map(hclString).join(', ')}]\n  ` : ''}}`
         : '';
@@ -80859,7 +80980,9 @@ function networkMirrorConfig(url, options = {}) {
  * mirrored providers; with `allowDirect`, everything else may still come from its registry.
  */
 function filesystemMirrorConfig(dir, options = {}) {
-    const include = options.include?.length ? `\n    include = [${options.include.map(hclString).join(', ')}]` : '';
+    const include = options.include?.length
+        ? `\n    include = [${options.include.map(hclString).join(', ')}]`
+        : '';
     const direct = options.allowDirect
         ? `\n  direct {${options.include?.length ? `\n    exclude = [${options.include.map(hclString).join(', ')}]\n  ` : ''}}`
         : '';
@@ -81119,7 +81242,7 @@ async function runMirror(args) {
         process.stdout.write(`${JSON.stringify(out)}\n`);
     }
     else {
-        process.stdout.write(`\nUse it from Terraform or OpenTofu (CLI configuration):\n\n${networkMirrorConfig('https://YOUR-MIRROR-HOST/PATH/')}\n`);
+        process.stdout.write(`\nUse it from Terraform or OpenTofu (CLI configuration):\n\n${networkMirrorConfig('https://mirror.example.com/terraform/')}\n`);
     }
     return 0;
 }
@@ -81136,7 +81259,8 @@ function reportError(err, secrets) {
         if (err.diagnostics.length)
             lines.push(`error: ${err.message}`);
         process.stderr.write(`${redactSecrets(lines.join('\n'), secrets)}\n`);
-        return INPUT_ERROR_CODES.has(err.code) ? 2 : 1;
+        // An --out that is not ours to replace is a problem with the input, not with upstream.
+        return INPUT_ERROR_CODES.has(err.code) || err.code === 'OUTPUT_CONFLICT' ? 2 : 1;
     }
     const text = err instanceof Error ? (err.stack ?? err.message) : String(err);
     process.stderr.write(`internal error (please report it): ${redactSecrets(text, secrets)}\n`);

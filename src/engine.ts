@@ -1,6 +1,6 @@
 import os from 'node:os';
 import path from 'node:path';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { formatAddress } from './domain/address.ts';
 import { RepoxyError, isRepoxyError } from './domain/errors.ts';
 import type { ArchiveRecord, PackageRef, Plan, PlannedProvider } from './domain/package.ts';
@@ -9,7 +9,7 @@ import type { Reporter } from './events.ts';
 import { readLockFiles } from './lockfile/read.ts';
 import { mirrorFileSize, networkMirrorFiles } from './mirror/network-mirror.ts';
 import { registryViewFiles } from './mirror/registry-view.ts';
-import { writeMirrorAtomically } from './mirror/write-mirror.ts';
+import { assertReplaceable, isProcessAlive, writeMirrorAtomically } from './mirror/write-mirror.ts';
 import { buildPlan } from './plan/plan.ts';
 import { CachedSource } from './store/cached-source.ts';
 import { mirrorPackage, type MirroredPackage, type PackageContext } from './store/obtain.ts';
@@ -77,7 +77,9 @@ export async function buildMirror(options: BuildOptions, report: Reporter): Prom
       'the lock files lock no providers (after include/exclude): there is nothing to mirror',
     );
   }
-  const tempStore = options.cacheDir ? undefined : await mkdtemp(path.join(os.tmpdir(), 'repoxy-store-'));
+  // Refuse a user's unrelated directory before downloading anything (checked again at the swap).
+  await assertReplaceable(path.resolve(options.out));
+  const tempStore = options.cacheDir ? undefined : await createTempStore();
   const store = new Store(options.cacheDir ?? tempStore!);
   await store.init();
   const upstream = createUpstream({
@@ -118,6 +120,22 @@ export async function buildMirror(options: BuildOptions, report: Reporter): Prom
     await store.cleanTmp();
     if (tempStore) await rm(tempStore, { recursive: true, force: true });
   }
+}
+
+const TEMP_STORE = /^repoxy-store-(\d+)-[A-Za-z0-9]{6}$/;
+
+/**
+ * A store for a run without cacheDir, under the OS temp dir and named with our PID. Stores that killed
+ * runs left behind (their PID is gone) are removed first, so partial downloads do not pile up.
+ */
+async function createTempStore(): Promise<string> {
+  const tmp = os.tmpdir();
+  for (const name of await readdir(tmp).catch(() => [] as string[])) {
+    const pid = TEMP_STORE.exec(name)?.[1];
+    if (!pid || isProcessAlive(Number(pid))) continue;
+    await rm(path.join(tmp, name), { recursive: true, force: true }).catch(() => undefined);
+  }
+  return mkdtemp(path.join(tmp, `repoxy-store-${process.pid}-`));
 }
 
 interface MirrorOutcome {
@@ -171,7 +189,8 @@ function aggregateFailure(failures: { ref: PackageRef; err: unknown }[]): Repoxy
   const code = isRepoxyError(first) ? first.code : 'IO';
   const lines = failures.map(({ ref, err }) => {
     const what = `${formatAddress(ref.address)} ${ref.version} ${formatPlatform(ref.platform)}`;
-    return `  - ${what}: ${err instanceof Error ? err.message : String(err)}`;
+    const text = err instanceof Error ? err.message : String(err);
+    return `  - ${text.startsWith(`${what}: `) ? text : `${what}: ${text}`}`;
   });
   return new RepoxyError(
     code,

@@ -90,7 +90,8 @@ function reportError(err: unknown, secrets: readonly string[]): number {
       : [`error: ${err.message}`];
     if (err.diagnostics.length) lines.push(`error: ${err.message}`);
     process.stderr.write(`${redactSecrets(lines.join('\n'), secrets)}\n`);
-    return INPUT_ERROR_CODES.has(err.code) ? 2 : 1;
+    // An --out that is not ours to replace is a problem with the input, not with upstream.
+    return INPUT_ERROR_CODES.has(err.code) || err.code === 'OUTPUT_CONFLICT' ? 2 : 1;
   }
   const text = err instanceof Error ? (err.stack ?? err.message) : String(err);
   process.stderr.write(`internal error (please report it): ${redactSecrets(text, secrets)}\n`);

@@ -63,7 +63,8 @@ export function safeJoin(root: string, rel: string): string {
   return path.join(root, ...rel.split('/'));
 }
 
-async function assertReplaceable(out: string): Promise<void> {
+/** Throws OUTPUT_CONFLICT unless `out` is absent, an empty directory, or a previous mirror (has MIRROR_MARKER). */
+export async function assertReplaceable(out: string): Promise<void> {
   const st = await stat(out).catch((e: NodeJS.ErrnoException) => {
     if (e.code === 'ENOENT') return undefined;
     throw e;
@@ -112,7 +113,7 @@ const LEFTOVER = /^\.(.+)\.repoxy-(staging|old)-(\d+)-[0-9a-f]{8}$/;
 async function recoverInterrupted(parent: string, base: string, out: string): Promise<void> {
   for (const name of (await readdir(parent)).sort()) {
     const m = LEFTOVER.exec(name);
-    if (!m || m[1] !== base || isAlive(Number(m[3]))) continue;
+    if (!m || m[1] !== base || isProcessAlive(Number(m[3]))) continue;
     const leftover = path.join(parent, name);
     if (m[2] === 'old' && !(await exists(out))) await rename(leftover, out);
     else await rm(leftover, { recursive: true, force: true });
@@ -126,12 +127,13 @@ async function exists(p: string): Promise<boolean> {
   );
 }
 
-function isAlive(pid: number): boolean {
+/** True unless no process `pid` exists (EPERM: it exists, owned by someone else), so leftovers are ours. */
+export function isProcessAlive(pid: number): boolean {
   if (pid === process.pid) return true;
   try {
     process.kill(pid, 0);
     return true;
-  } catch {
-    return false;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

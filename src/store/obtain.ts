@@ -1,10 +1,10 @@
-import { stat } from 'node:fs/promises';
+import { rm, stat } from 'node:fs/promises';
 import { formatAddress } from '../domain/address.ts';
-import { isRepoxyError } from '../domain/errors.ts';
+import { isRepoxyError, RepoxyError } from '../domain/errors.ts';
 import type { ArchiveRecord, PackageRef, PlannedProvider } from '../domain/package.ts';
 import { formatPlatform } from '../domain/platform.ts';
 import type { Reporter } from '../events.ts';
-import type { DownloadMeta, SumsEvidence } from '../upstream/source.ts';
+import type { DownloadMeta, DownloadResult, SumsEvidence } from '../upstream/source.ts';
 import { hashZip } from '../verify/h1.ts';
 import { verifyArchive } from '../verify/verify-archive.ts';
 import { sha256File } from '../verify/zh.ts';
@@ -28,6 +28,8 @@ export interface MirroredPackage {
 interface ZipHashes {
   readonly h1Zip: string;
   readonly h1Unpacked: string;
+  /** Odd entries to report (symlinks, duplicate names), kept with the archive's record. */
+  readonly notes: readonly string[];
 }
 
 interface Obtained {
@@ -87,6 +89,8 @@ async function attempt(
     if (got.reused) await ctx.store.evictArchive(got.sha256);
     throw err;
   }
+  for (const note of got.zipHashes.notes)
+    ctx.report({ type: 'warning', message: `${describe(ref)}: ${note}` });
   const localPath = got.reused ? got.path : await ctx.store.admitArchive(got.path, got.sha256);
   if (!got.reused)
     await ctx.store.writeRef(
@@ -125,10 +129,41 @@ async function obtainArchive(meta: DownloadMeta, ctx: PackageContext): Promise<O
     });
     await store.evictArchive(meta.shasum);
   }
-  const tmp = store.tmpPath();
-  const dl = await ctx.source.download(meta, tmp);
-  const zipHashes = await hashZip(tmp);
-  return { path: tmp, size: dl.size, sha256: dl.sha256, reused: false, zipHashes };
+  const dl = await downloadOnceMoreIfDamaged(meta, ctx);
+  // Only bytes that hash to the registry's shasum are parsed as a zip; other bytes fail the shasum
+  // check (verifyArchive) before it ever reads these placeholder values.
+  const zipHashes = dl.sha256 === meta.shasum ? await zipHashesOf(dl.path, meta) : NOT_HASHED;
+  return { path: dl.path, size: dl.size, sha256: dl.sha256, reused: false, zipHashes };
+}
+
+const NOT_HASHED: ZipHashes = { h1Zip: 'h1:not-computed', h1Unpacked: 'h1:not-computed', notes: [] };
+
+/**
+ * Downloads into the store's tmp/. Bytes that do not hash to the registry's shasum (damaged in
+ * transit, or a short body that looked complete) are fetched once more before verification judges.
+ */
+async function downloadOnceMoreIfDamaged(meta: DownloadMeta, ctx: PackageContext): Promise<DownloadResult> {
+  const first = await ctx.source.download(meta, ctx.store.tmpPath());
+  if (first.sha256 === meta.shasum) return first;
+  ctx.report({
+    type: 'warning',
+    message:
+      `${describe(meta.ref)}: ${meta.filename} arrived with sha256 ${first.sha256} (${first.size} bytes), ` +
+      `expected ${meta.shasum}; downloading it once more`,
+  });
+  await rm(first.path, { force: true });
+  return ctx.source.download(meta, ctx.store.tmpPath());
+}
+
+/** Both h1: of a downloaded zip; a VERIFY_BAD_ZIP names the package and archive, not the temp file. */
+async function zipHashesOf(file: string, meta: DownloadMeta): Promise<ZipHashes> {
+  try {
+    return await hashZip(file);
+  } catch (err) {
+    if (!isRepoxyError(err) || err.code !== 'VERIFY_BAD_ZIP') throw err;
+    const message = `${describe(meta.ref)}: ${err.message.replaceAll(file, `archive ${meta.filename}`)}`;
+    throw new RepoxyError('VERIFY_BAD_ZIP', message, { detail: err.detail, cause: err });
+  }
 }
 
 async function cachedZipHashes(
@@ -143,10 +178,12 @@ async function cachedZipHashes(
       sha256?: string;
       h1Zip?: string;
       h1Unpacked?: string;
+      notes?: unknown;
     };
     if (rec.sha256 !== sha256 || typeof rec.h1Zip !== 'string' || typeof rec.h1Unpacked !== 'string')
       return undefined;
-    return { h1Zip: rec.h1Zip, h1Unpacked: rec.h1Unpacked };
+    const notes = Array.isArray(rec.notes) ? rec.notes.filter((n): n is string => typeof n === 'string') : [];
+    return { h1Zip: rec.h1Zip, h1Unpacked: rec.h1Unpacked, notes };
   } catch {
     return undefined;
   }

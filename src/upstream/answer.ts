@@ -43,7 +43,8 @@ export function requireExpectedSize(
 ): void {
   if (expected === undefined || size === undefined || size === expected) return;
   const message = `GET ${displayUrl(url)}: archive is ${size} bytes but the registry says package_size ${expected}`;
-  throw new AttemptFailure(new RepoxyError('UPSTREAM_BAD_RESPONSE', message), false);
+  // A short body is retried like a truncated one; a longer one is the registry contradicting itself.
+  throw new AttemptFailure(new RepoxyError('UPSTREAM_BAD_RESPONSE', message), size < expected);
 }
 
 /** Strict UTF-8 JSON; a byte-order mark is an error, as with Go's decoder (PROTOCOL.md §1.6). */
@@ -51,7 +52,10 @@ export function parseJson(bytes: Buffer, url: string): unknown {
   try {
     return JSON.parse(new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes));
   } catch (err) {
-    const reason = err instanceof Error ? err.message : String(err);
+    // JSON.parse quotes the body in its message; say where, never what (it may echo a secret).
+    const position = /position (\d+)/.exec(err instanceof Error ? err.message : '')?.[1];
+    const reason =
+      err instanceof TypeError ? 'not UTF-8' : position ? `syntax error at byte ${position}` : 'syntax error';
     const message = `GET ${displayUrl(url)}: response is not valid JSON (${reason})`;
     throw new AttemptFailure(new RepoxyError('UPSTREAM_BAD_RESPONSE', message), false);
   }

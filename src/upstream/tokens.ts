@@ -62,7 +62,13 @@ export function tokenVariableName(hostname: string): string {
 
 /** `text` with every occurrence of every secret replaced by `***` (longest secrets first). */
 export function redactSecrets(text: string, secrets: Iterable<string>): string {
-  const ordered = [...new Set(secrets)].filter((s) => s !== '').sort((a, b) => b.length - a.length);
+  // Also the forms a secret takes inside a URL (percent- and form-encoded).
+  const forms = [...secrets].flatMap((s) => [
+    s,
+    encodeURIComponent(s),
+    encodeURIComponent(s).replaceAll('%20', '+'),
+  ]);
+  const ordered = [...new Set(forms)].filter((s) => s !== '').sort((a, b) => b.length - a.length);
   let out = text;
   for (const secret of ordered) out = out.replaceAll(secret, '***');
   return out;

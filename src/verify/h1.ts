@@ -17,6 +17,8 @@ export interface ZipHashes {
   readonly h1Zip: HashString;
   /** HashDir of what `tofu init` unpacks (go-getter). What init records in lock files. */
   readonly h1Unpacked: HashString;
+  /** Odd but installable entries worth reporting (symlinks, duplicate names); empty for real provider zips. */
+  readonly notes: readonly string[];
 }
 
 /** A file for Hash1: its name and the lower-case hex sha256 of its content. */
@@ -65,7 +67,25 @@ export async function hashZip(path: string, limits: ZipLimits = DEFAULT_ZIP_LIMI
   const entries = await digestZipEntries(path, limits);
   // go-getter refuses an archive without entries, so no h1Unpacked exists for it (decompress_zip.go).
   if (entries.length === 0) throw badZip(path, 'the archive has no entries; tofu init refuses to unpack it');
-  return { h1Zip: h1OfZipEntries(entries), h1Unpacked: hash1OfRawNames(unpackedFiles(entries, path)) };
+  return {
+    h1Zip: h1OfZipEntries(entries),
+    h1Unpacked: hash1OfRawNames(unpackedFiles(entries, path)),
+    notes: notesOn(entries),
+  };
+}
+
+/** What a reviewer should hear about: entries tofu installs, but not as their names suggest. */
+function notesOn(entries: readonly ZipEntryDigest[]): string[] {
+  const notes: string[] = [];
+  const seen = new Set<string>();
+  for (const e of entries) {
+    const key = e.name.toString('latin1');
+    if (seen.has(key)) notes.push(`duplicate entry ${showName(e.name)}: the last one wins when unpacked`);
+    seen.add(key);
+    if (e.symlink)
+      notes.push(`symlink entry ${showName(e.name)}: unpacked as a regular file holding the link text`);
+  }
+  return notes;
 }
 
 /** HashZip of the zip at `path` (PROTOCOL.md §4.1). Throws as `hashZip`. */

@@ -36,6 +36,8 @@ export interface ZipEntryDigest {
   readonly sha256: string;
   /** What go-getter makes of the entry when unpacking: a directory or a regular file. */
   readonly kind: 'dir' | 'file';
+  /** A Unix symlink entry: go-getter writes it as a regular file holding the link text. */
+  readonly symlink: boolean;
 }
 
 const EMPTY_SHA256 = createHash('sha256').digest('hex');
@@ -63,6 +65,7 @@ export async function digestZipEntries(
         name: entry.fileNameRaw,
         sha256: await digestEntry(zip, entry, path),
         kind: kindOf(entry),
+        symlink: isUnixSymlink(entry),
       });
     }
     return digests;
@@ -182,6 +185,11 @@ function openReadStream(zip: ZipFile, entry: Entry): Promise<Readable> {
   return new Promise((resolve, reject) => {
     zip.openReadStream(entry, (err, stream) => (err ? reject(err) : resolve(stream)));
   });
+}
+
+function isUnixSymlink(entry: Entry): boolean {
+  const creator = entry.versionMadeBy >>> 8;
+  return (creator === 3 || creator === 19) && ((entry.externalFileAttributes >>> 16) & 0o170000) === 0o120000;
 }
 
 /** go-getter's `f.FileInfo().IsDir()`: a trailing `/`, or a directory mode in the external attributes. */

@@ -6,6 +6,7 @@ import { createFaultBook } from './fixture-registry/faults.ts';
 import { handleRequest, type HandlerContext } from './fixture-registry/handler.ts';
 import { listen, type Listener } from './fixture-registry/listen.ts';
 import { lockFileText } from './fixture-registry/lock-file.ts';
+import { createNetworkShaper } from './fixture-registry/network.ts';
 import type { FixtureRegistry, FixtureRegistryOptions, RequestRecord } from './fixture-registry/types.ts';
 
 export { spawnFixtureRegistry } from './fixture-registry/spawn.ts';
@@ -20,6 +21,7 @@ export type {
   FixtureRegistryOptions,
   LockFileEntry,
   LockHashes,
+  NetworkModel,
   RequestRecord,
 } from './fixture-registry/types.ts';
 
@@ -47,6 +49,7 @@ export async function startFixtureRegistry(options: FixtureRegistryOptions): Pro
     listedKeys: () => listed,
     primaryOrigin: () => origins.primary,
     secondOrigin: () => origins.second,
+    network: createNetworkShaper(options.network),
   };
   const serve = (origin: () => string) => (req: IncomingMessage, res: ServerResponse) =>
     void handleRequest(ctx, origin(), req, res).catch(() => res.destroy());

@@ -76,6 +76,7 @@ describe('hashZip on shapes tofu can install', () => {
     const b = { name: 'b', sha256: sha256('bee') };
     assert.equal(hashes.h1Zip, hash1([last, last, b]));
     assert.equal(hashes.h1Unpacked, hash1([last, b]));
+    assert.deepEqual(hashes.notes, ['duplicate entry "a": the last one wins when unpacked']);
     // DERIVED with Go (see above).
     assert.equal(hashes.h1Zip, 'h1:ho3D6/bn8G4nRrqFHawjUEWPQWSUZRT2fSLNTJDNAZU=');
     assert.equal(hashes.h1Unpacked, 'h1:EGkJchbt1763yxNF8n/dGWJ/m5t2huyWlPMZxcy4NvY=');
@@ -90,7 +91,11 @@ describe('hashZip on shapes tofu can install', () => {
       { name: 'bin', sha256: sha256('real') },
       { name: 'link', sha256: sha256('bin') },
     ]);
-    assert.deepEqual(await hashZip(file), { h1Zip: expected, h1Unpacked: expected });
+    assert.deepEqual(await hashZip(file), {
+      h1Zip: expected,
+      h1Unpacked: expected,
+      notes: ['symlink entry "link": unpacked as a regular file holding the link text'],
+    });
   });
 
   it('HashZip keeps names verbatim; unpacking cleans them like filepath.Join', async () => {
@@ -122,7 +127,11 @@ describe('hashZip on shapes tofu can install', () => {
       { name: '\uFFFD', data: '3' },
     ];
     const expected = hash1(files.map((f) => ({ name: f.name, sha256: sha256(f.data) })));
-    assert.deepEqual(await hashZip(await zipFile(files)), { h1Zip: expected, h1Unpacked: expected });
+    assert.deepEqual(await hashZip(await zipFile(files)), {
+      h1Zip: expected,
+      h1Unpacked: expected,
+      notes: [],
+    });
   });
 
   it('accepts ".." inside a name component, as go-getter does', async () => {

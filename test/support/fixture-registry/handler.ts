@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Catalog, VersionEntry } from './catalog.ts';
 import { discoveryDocument, downloadDocument, errorDocument, versionsDocument } from './documents.ts';
 import { isEarlyFault, sendEarlyFault, sendWithBodyFault, type FaultBook } from './faults.ts';
+import type { NetworkShaper } from './network.ts';
 import {
   bufferPayload,
   filePayload,
@@ -25,6 +26,8 @@ export interface HandlerContext {
   readonly listedKeys: () => readonly { keyId: string; armored: string }[];
   readonly primaryOrigin: () => string;
   readonly secondOrigin: () => string | undefined;
+  /** Latency and per-connection pacing of every response (a no-op without a network model). */
+  readonly network: NetworkShaper;
 }
 
 /** Serves one request on `origin`; faults only apply on the primary origin. */
@@ -48,13 +51,14 @@ export async function handleRequest(
     fault: undefined,
   };
   ctx.requests.push(record);
+  await ctx.network.beforeResponse();
   const fault = origin === ctx.primaryOrigin() ? ctx.faults.take(path, route) : undefined;
   record.fault = fault?.kind;
   if (fault && isEarlyFault(fault.kind)) {
     record.status = sendEarlyFault(req, res, fault, ctx.secondOrigin());
     return;
   }
-  const payload = respond(ctx, req, route, fault);
+  const payload = ctx.network.shape(respond(ctx, req, route, fault), req.socket);
   record.status = payload.status;
   const head = req.method === 'HEAD';
   if (payload.status !== 200) return sendPayload(res, payload, head);

@@ -1,4 +1,7 @@
 /** The public vocabulary of the fixture registry (see ../fixture-registry.ts). */
+import type { NetworkModel } from './network.ts';
+
+export type { NetworkModel } from './network.ts';
 
 /** One provider version on one host, published for the listed platforms. */
 export interface FixtureProviderSpec {
@@ -110,6 +113,11 @@ export interface FixtureRegistryOptions {
   signingKeys?: 'one' | 'none' | 'two';
   /** Where archives over 8 MB are cached between runs; default `<tmpdir>/repoxy-fixture-archives`. */
   archiveCacheDir?: string;
+  /**
+   * A network model (benchmarks): `latencyMs` before every response, each connection's bodies paced
+   * to `bytesPerSecond`. Default: loopback speed.
+   */
+  network?: NetworkModel;
 }
 
 export interface FixtureRegistry {
