@@ -1,25 +1,81 @@
 import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { resolveTofu, runProcess } from './support/tofu.ts';
+import {
+  ALL_CLIENTS,
+  resolveClient,
+  selectClients,
+  TERRAFORM,
+  TOFU,
+  type ClientKind,
+} from './support/client.ts';
+import { runProcess, type ProcessResult } from './support/process.ts';
 
-/** The real client is there, or the suite fails: it is never skipped, locally or under CI=true. */
-describe('the real OpenTofu client', () => {
-  it('is found through TOFU_BIN or built by scripts/build-tofu.sh, and prints its version', async () => {
-    const tofu = await resolveTofu();
-    assert.match(tofu.version, /^OpenTofu v\d+\.\d+\.\d+$/);
-    assert.ok(path.isAbsolute(tofu.bin));
+/** The real clients are there, or the suite fails: never skipped, locally or under CI=true. */
+for (const kind of selectClients()) {
+  describe(`${kind.name}: the real ${kind.product} client`, () => {
+    it(`is found through ${kind.binVariable} or built by ${kind.buildScript}, and prints its version`, async () => {
+      const client = await resolveClient(kind);
+      assert.match(client.version, new RegExp(`^${kind.product} v\\d+\\.\\d+\\.\\d+$`));
+      if (kind === TERRAFORM)
+        assert.equal(client.version, 'Terraform v1.5.7', 'the last MPL-licensed release');
+      assert.ok(path.isAbsolute(client.bin));
+    });
+
+    it(`a ${kind.binVariable} that is not a binary fails the run instead of skipping it`, async () => {
+      const run = await resolveInChild(kind, {
+        ...process.env,
+        CI: 'true',
+        [kind.binVariable]: `/nonexistent/${kind.name}`,
+      });
+      assert.notEqual(run.code, 0);
+      assert.match(
+        run.stderr,
+        new RegExp(`/nonexistent/${kind.name} \\(from ${kind.binVariable}\\) is not an executable file`),
+      );
+    });
+
+    it(`a ${kind.product} client that cannot be built (no Go, empty tool cache) fails the run under CI=true`, async () => {
+      const tools = await mkdtemp(path.join(tmpdir(), 'repoxy-e2e-no-tools-'));
+      try {
+        const env: NodeJS.ProcessEnv = { ...process.env, CI: 'true', REPOXY_TOOLS_DIR: tools };
+        delete env[kind.binVariable];
+        env['PATH'] = '/usr/bin:/bin';
+        const run = await resolveInChild(kind, env);
+        assert.notEqual(run.code, 0);
+        assert.match(
+          run.stderr,
+          new RegExp(`cannot build the ${kind.product} client with ${kind.buildScript}`),
+        );
+        assert.match(run.stderr, /go is not installed/);
+      } finally {
+        await rm(tools, { recursive: true, force: true });
+      }
+    });
   });
+}
 
-  it('a TOFU_BIN that is not a binary fails the run instead of skipping it', async () => {
-    const code = `import { resolveTofu } from ${JSON.stringify(path.join(import.meta.dirname, 'support/tofu.ts'))};
-      await resolveTofu();`;
-    const run = await runProcess(
-      process.execPath,
-      ['--import', import.meta.resolve('tsx'), '--input-type=module', '--eval', code],
-      { cwd: import.meta.dirname, env: { ...process.env, CI: 'true', TOFU_BIN: '/nonexistent/tofu' } },
-    );
-    assert.notEqual(run.code, 0);
-    assert.match(run.stderr, /\/nonexistent\/tofu \(from TOFU_BIN\) is not an executable file/);
+describe('which clients run', () => {
+  it('every client by default; E2E_CLIENTS narrows it while developing, never under CI=true', () => {
+    assert.deepEqual(selectClients({}), ALL_CLIENTS);
+    assert.deepEqual(selectClients({ CI: 'true' }), [TOFU, TERRAFORM]);
+    assert.deepEqual(selectClients({ E2E_CLIENTS: ' terraform ' }), [TERRAFORM]);
+    assert.deepEqual(selectClients({ E2E_CLIENTS: 'terraform,tofu', CI: 'true' }), ALL_CLIENTS);
+    assert.throws(() => selectClients({ E2E_CLIENTS: 'tofu', CI: 'true' }), /CI runs every client/);
+    assert.throws(() => selectClients({ E2E_CLIENTS: 'tofu,opentofu' }), /unknown clients \(opentofu\)/);
   });
 });
+
+/** Resolves `kind` in a new Node process with `env`, as the suite would. */
+function resolveInChild(kind: ClientKind, env: NodeJS.ProcessEnv): Promise<ProcessResult> {
+  const support = path.join(import.meta.dirname, 'support/client.ts');
+  const name = kind === TERRAFORM ? 'TERRAFORM' : 'TOFU';
+  const code = `import { resolveClient, ${name} } from ${JSON.stringify(support)}; await resolveClient(${name});`;
+  return runProcess(
+    process.execPath,
+    ['--import', import.meta.resolve('tsx'), '--input-type=module', '--eval', code],
+    { cwd: import.meta.dirname, env },
+  );
+}

@@ -6,74 +6,77 @@ import { generateTestCertificates, type TestCertificates } from '../support/tls.
 import { mirrorWithCli } from './support/build.ts';
 import { assertInstalledEverything, assertLockKept } from './support/checks.ts';
 import { startStaticSite, type StaticSite } from './support/static-site.ts';
-import { describe as output } from './support/tofu.ts';
+import { selectClients } from './support/client.ts';
+import { describe as output } from './support/process.ts';
 import { initWith, SELECTED, startWorld, writeClientFiles, type World } from './support/world.ts';
 
-/** Issue 7, steps 2 and 3: `tofu init` from the published mirror, as a network and a filesystem mirror. */
-describe('tofu init installs from the mirror', () => {
-  let world: World;
-  let mirrorDir: string;
-  let certs: TestCertificates;
-  let site: StaticSite;
-  before(async () => {
-    world = await startWorld();
-    mirrorDir = path.join(await world.tempDir('published'), 'mirror');
-    const built = await mirrorWithCli(world, { lockfiles: [world.lockFile], out: mirrorDir });
-    assert.equal(built.code, 0, output(built));
-    certs = await generateTestCertificates();
-    site = await startStaticSite({ root: mirrorDir, prefix: 'my-repo', tls: certs });
-  });
-  after(async () => {
-    await site?.close();
-    await world?.close();
-  });
+/** Issue 7, steps 2 and 3: `init` from the published mirror, as a network and a filesystem mirror. */
+for (const kind of selectClients()) {
+  describe(`${kind.name} init installs from the mirror`, () => {
+    let world: World;
+    let mirrorDir: string;
+    let certs: TestCertificates;
+    let site: StaticSite;
+    before(async () => {
+      world = await startWorld(kind);
+      mirrorDir = path.join(await world.tempDir('published'), 'mirror');
+      const built = await mirrorWithCli(world, { lockfiles: [world.lockFile], out: mirrorDir });
+      assert.equal(built.code, 0, output(built));
+      certs = await generateTestCertificates();
+      site = await startStaticSite({ root: mirrorDir, prefix: 'my-repo', tls: certs });
+    });
+    after(async () => {
+      await site?.close();
+      await world?.close();
+    });
 
-  /**
-   * The registry `host` blocks stay in every configuration as a guard: were the client to go past
-   * the mirror, it would reach the fixture registry (never the real one), and the test would see it.
-   */
-  function guarded(config: string): string {
-    return `${config}\n${world.hostBlocks}`;
-  }
-
-  it('with only a network_mirror under a project-site path prefix, keeping the lock file', async () => {
-    const config = networkMirrorConfig(site.url);
-    assert.match(config, /url = "https:\/\/127\.0\.0\.1:\d+\/my-repo\/"/);
-    const client = await writeClientFiles(world, guarded(config), [
-      certs.caCertPem,
-      world.registry.caCertPem!,
-    ]);
-    world.registry.resetRequests();
-    site.requests.length = 0;
-    const init = await initWith(world, client, { lockText: world.lockText });
-    await assertInstalledEverything(world, init);
-    assertLockKept(world.lockText, init.lockAfter);
-    assert.deepEqual(world.registry.requests, [], 'the client went past the mirror to the registry');
-    const paths = site.requests.map((r) => `${r.status} ${r.path}`);
-    for (const [address, version] of SELECTED) {
-      const archive = world.registry.archive(address, version, 'linux_amd64');
-      for (const file of ['index.json', `${version}.json`, archive.filename]) {
-        assert.ok(
-          paths.includes(`200 /my-repo/${address}/${file}`),
-          `${file} not fetched:\n${paths.join('\n')}`,
-        );
-      }
+    /**
+     * The registry `host` blocks stay in every configuration as a guard: were the client to go past
+     * the mirror, it would reach the fixture registry (never the real one), and the test would see it.
+     */
+    function guarded(config: string): string {
+      return `${config}\n${world.hostBlocks}`;
     }
-    assert.deepEqual(
-      site.requests.filter((r) => r.status !== 200),
-      [],
-      'every request the client made was answered',
-    );
-  });
 
-  it('with only a filesystem_mirror on the same directory, keeping the lock file', async () => {
-    const client = await writeClientFiles(world, guarded(filesystemMirrorConfig(mirrorDir)), [
-      world.registry.caCertPem!,
-    ]);
-    world.registry.resetRequests();
-    const init = await initWith(world, client, { lockText: world.lockText });
-    await assertInstalledEverything(world, init);
-    assertLockKept(world.lockText, init.lockAfter);
-    assert.deepEqual(world.registry.requests, [], 'the client went past the mirror to the registry');
+    it('with only a network_mirror under a project-site path prefix, keeping the lock file', async () => {
+      const config = networkMirrorConfig(site.url);
+      assert.match(config, /url = "https:\/\/127\.0\.0\.1:\d+\/my-repo\/"/);
+      const client = await writeClientFiles(world, guarded(config), [
+        certs.caCertPem,
+        world.registry.caCertPem!,
+      ]);
+      world.registry.resetRequests();
+      site.requests.length = 0;
+      const init = await initWith(world, client, { lockText: world.lockText });
+      await assertInstalledEverything(world, init);
+      assertLockKept(world.lockText, init.lockAfter);
+      assert.deepEqual(world.registry.requests, [], 'the client went past the mirror to the registry');
+      const paths = site.requests.map((r) => `${r.status} ${r.path}`);
+      for (const [address, version] of SELECTED) {
+        const archive = world.registry.archive(address, version, 'linux_amd64');
+        for (const file of ['index.json', `${version}.json`, archive.filename]) {
+          assert.ok(
+            paths.includes(`200 /my-repo/${address}/${file}`),
+            `${file} not fetched:\n${paths.join('\n')}`,
+          );
+        }
+      }
+      assert.deepEqual(
+        site.requests.filter((r) => r.status !== 200),
+        [],
+        'every request the client made was answered',
+      );
+    });
+
+    it('with only a filesystem_mirror on the same directory, keeping the lock file', async () => {
+      const client = await writeClientFiles(world, guarded(filesystemMirrorConfig(mirrorDir)), [
+        world.registry.caCertPem!,
+      ]);
+      world.registry.resetRequests();
+      const init = await initWith(world, client, { lockText: world.lockText });
+      await assertInstalledEverything(world, init);
+      assertLockKept(world.lockText, init.lockAfter);
+      assert.deepEqual(world.registry.requests, [], 'the client went past the mirror to the registry');
+    });
   });
-});
+}

@@ -3,66 +3,70 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { mirrorWithCli } from './support/build.ts';
-import { runTofuProvidersMirror } from './support/peer.ts';
-import { describe as output, tofuEnv } from './support/tofu.ts';
+import { clientEnv, selectClients } from './support/client.ts';
+import { runProvidersMirror } from './support/peer.ts';
+import { describe as output } from './support/process.ts';
 import { readTree } from './support/tree.ts';
 import { PLATFORMS, startWorld, writeClientFiles, writeRootModule, type World } from './support/world.ts';
 
-/** Issue 7, step 6: `tofu providers mirror` for the same configuration, timed beside our build. */
-describe('the peer: tofu providers mirror for the same configuration', () => {
-  let world: World;
-  before(async () => {
-    world = await startWorld();
-  });
-  after(async () => {
-    await world?.close();
-  });
-
-  it('mirrors the same archives, byte for byte, as our build (times printed, not compared)', async () => {
-    const configDir = await writeRootModule(await world.tempDir('peer-config'));
-    await writeFile(path.join(configDir, '.terraform.lock.hcl'), world.lockText);
-    const client = await writeClientFiles(world, world.hostBlocks, [world.registry.caCertPem!]);
-    const env = tofuEnv({ home: await world.tempDir('home'), ...client });
-    const peerOut = await world.tempDir('peer-mirror');
-
-    world.registry.resetRequests();
-    const peer = await runTofuProvidersMirror({
-      tofu: world.tofu,
-      configDir,
-      platforms: PLATFORMS,
-      outDir: peerOut,
-      env,
+/** Issue 7, step 6: `NAME providers mirror` for the same configuration, timed beside our build. */
+for (const kind of selectClients()) {
+  describe(`${kind.name} providers mirror, the peer, for the same configuration`, () => {
+    let world: World;
+    before(async () => {
+      world = await startWorld(kind);
     });
-    const peerRequests = world.registry.requests.length;
-
-    world.registry.resetRequests();
-    const ourOut = path.join(await world.tempDir('ours'), 'mirror');
-    const ours = await mirrorWithCli(world, {
-      lockfiles: [path.join(configDir, '.terraform.lock.hcl')],
-      out: ourOut,
+    after(async () => {
+      await world?.close();
     });
-    assert.equal(ours.code, 0, output(ours));
-    const ourRequests = world.registry.requests.length;
 
-    const engine = /, ([\d.]+) s → /.exec(ours.stderr)?.[1] ?? '?';
-    process.stdout.write(
-      `peer: tofu providers mirror ${peer.seconds.toFixed(2)} s (${peerRequests} registry requests); ` +
-        `repoxy mirror (dist/cli.js, no cache) ${ours.seconds.toFixed(2)} s wall, ${engine} s in the engine ` +
-        `(${ourRequests} registry requests); ` +
-        `${PLATFORMS.length} platforms, ${world.tofu.version}\n`,
-    );
+    it('mirrors the same archives, byte for byte, as our build (times printed, not compared)', async () => {
+      const configDir = await writeRootModule(await world.tempDir('peer-config'));
+      await writeFile(path.join(configDir, '.terraform.lock.hcl'), world.lockText);
+      const client = await writeClientFiles(world, world.hostBlocks, [world.registry.caCertPem!]);
+      const env = clientEnv({ home: await world.tempDir('home'), ...client });
+      const peerOut = await world.tempDir('peer-mirror');
 
-    const [theirs, mine] = [await readTree(peerOut), await readTree(ourOut)];
-    const zips = (tree: Map<string, Buffer>) => [...tree.keys()].filter((f) => f.endsWith('.zip')).sort();
-    assert.deepEqual(zips(mine), zips(theirs));
-    assert.equal(zips(mine).length, 4);
-    for (const file of zips(theirs)) assert.ok(theirs.get(file)!.equals(mine.get(file)!), `${file} differs`);
-    for (const file of [...theirs.keys()].filter((f) => f.endsWith('index.json'))) {
-      assert.deepEqual(
-        JSON.parse(mine.get(file)!.toString()),
-        JSON.parse(theirs.get(file)!.toString()),
-        file,
+      world.registry.resetRequests();
+      const peer = await runProvidersMirror({
+        client: world.client,
+        configDir,
+        platforms: PLATFORMS,
+        outDir: peerOut,
+        env,
+      });
+      const peerRequests = world.registry.requests.length;
+
+      world.registry.resetRequests();
+      const ourOut = path.join(await world.tempDir('ours'), 'mirror');
+      const ours = await mirrorWithCli(world, {
+        lockfiles: [path.join(configDir, '.terraform.lock.hcl')],
+        out: ourOut,
+      });
+      assert.equal(ours.code, 0, output(ours));
+      const ourRequests = world.registry.requests.length;
+
+      const engine = /, ([\d.]+) s → /.exec(ours.stderr)?.[1] ?? '?';
+      process.stdout.write(
+        `peer: ${kind.name} providers mirror ${peer.seconds.toFixed(2)} s (${peerRequests} registry requests); ` +
+          `repoxy mirror (dist/cli.js, no cache) ${ours.seconds.toFixed(2)} s wall, ${engine} s in the engine ` +
+          `(${ourRequests} registry requests); ` +
+          `${PLATFORMS.length} platforms, ${world.client.version}\n`,
       );
-    }
+
+      const [theirs, mine] = [await readTree(peerOut), await readTree(ourOut)];
+      const zips = (tree: Map<string, Buffer>) => [...tree.keys()].filter((f) => f.endsWith('.zip')).sort();
+      assert.deepEqual(zips(mine), zips(theirs));
+      assert.equal(zips(mine).length, 4);
+      for (const file of zips(theirs))
+        assert.ok(theirs.get(file)!.equals(mine.get(file)!), `${file} differs`);
+      for (const file of [...theirs.keys()].filter((f) => f.endsWith('index.json'))) {
+        assert.deepEqual(
+          JSON.parse(mine.get(file)!.toString()),
+          JSON.parse(theirs.get(file)!.toString()),
+          file,
+        );
+      }
+    });
   });
-});
+}

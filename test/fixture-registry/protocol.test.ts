@@ -250,6 +250,27 @@ describe('fixture registry: signing keys', () => {
     }
   });
 
+  it("signs with a v4 RSA key when keyType is 'rsa', and the signature verifies", async () => {
+    const registry = await startFixtureRegistry({ providers: [spec], keyType: 'rsa' });
+    try {
+      const { doc, sums, signature } = await walk(registry, PRIVATE, 'acme', 'widget', '1.0.0');
+      const openpgp = await import('openpgp');
+      const key = await openpgp.readKey({ armoredKey: registry.publicKeyArmored });
+      assert.equal(key.keyPacket.version, 4);
+      const info = key.getAlgorithmInfo();
+      assert.equal(info.algorithm, 'rsaEncryptSign');
+      assert.ok((info.bits ?? 0) >= 2048, `RSA ${info.bits} bits`);
+      assert.equal(doc.signing_keys.gpg_public_keys[0]!.key_id, registry.keyId);
+      const keys = doc.signing_keys.gpg_public_keys.map((k) => k.ascii_armor);
+      assert.equal(await verifyDetachedSignature(sums, signature, keys), registry.keyId);
+      const forged = Buffer.from(sums);
+      forged.writeUInt8(forged.readUInt8(0) ^ 0x01, 0);
+      await assert.rejects(verifyDetachedSignature(forged, signature, keys));
+    } finally {
+      await registry.close();
+    }
+  });
+
   it('signs with an expired key when keyExpired is set', async () => {
     const registry = await startFixtureRegistry({ providers: [spec], keyExpired: true });
     try {

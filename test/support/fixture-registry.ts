@@ -32,8 +32,9 @@ export type {
  * registry. The caller must `close()` it.
  */
 export async function startFixtureRegistry(options: FixtureRegistryOptions): Promise<FixtureRegistry> {
-  const signer = await generateSigningKey({ expired: options.keyExpired ?? false });
-  const decoy = options.signingKeys === 'two' ? await generateSigningKey({ name: 'Decoy' }) : undefined;
+  const type = options.keyType ?? 'ed25519';
+  const signer = await generateSigningKey({ expired: options.keyExpired ?? false, type });
+  const decoy = options.signingKeys === 'two' ? await generateSigningKey({ name: 'Decoy', type }) : undefined;
   const certs = options.tls ? await generateTestCertificates() : undefined;
   const catalog = createCatalog(signer, options.archiveCacheDir);
   for (const spec of options.providers) await catalog.add(spec);

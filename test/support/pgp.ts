@@ -1,8 +1,9 @@
 import * as openpgp from 'openpgp';
 
 /**
- * OpenPGP keys generated at test time. Keys are v4 EdDSA (ed25519Legacy), the format OpenTofu's
- * ProtonMail go-crypto accepts, and fast to generate.
+ * OpenPGP keys generated at test time. Keys are v4 EdDSA (ed25519Legacy) by default, the format
+ * OpenTofu's ProtonMail go-crypto accepts, and fast to generate; or v4 RSA 2048 (what the real
+ * registries use), which Terraform 1.5.7's older openpgp also reads ("public key type: 22" is EdDSA).
  */
 export interface SigningKey {
   /** Primary key ID, 16 upper-case hex digits (what OpenTofu reports, PROTOCOL.md §2.4). */
@@ -14,18 +15,25 @@ export interface SigningKey {
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
+/** The algorithm of a generated signing key. */
+export type SigningKeyType = 'ed25519' | 'rsa';
+
 /**
- * Generates a signing key. With `expired`, the key was created two days ago and expired after one
- * day; its signatures are dated while it was still valid (like an old release signed by a retired key).
+ * Generates a signing key (`type` default 'ed25519'). With `expired`, the key was created two days
+ * ago and expired after one day; its signatures are dated while it was still valid (like an old
+ * release signed by a retired key).
  */
 export async function generateSigningKey(
-  options: { name?: string; expired?: boolean } = {},
+  options: { name?: string; expired?: boolean; type?: SigningKeyType } = {},
 ): Promise<SigningKey> {
   const now = Date.now();
   const created = new Date(options.expired ? now - 2 * DAY_MS : now - 60_000);
+  const algorithm =
+    options.type === 'rsa'
+      ? ({ type: 'rsa', rsaBits: 2048 } as const)
+      : ({ type: 'ecc', curve: 'ed25519Legacy' } as const);
   const { privateKey } = await openpgp.generateKey({
-    type: 'ecc',
-    curve: 'ed25519Legacy',
+    ...algorithm,
     userIDs: [{ name: options.name ?? 'Fixture Registry', email: 'fixture-registry@example.com' }],
     date: created,
     keyExpirationTime: options.expired ? DAY_MS / 1000 : 0,

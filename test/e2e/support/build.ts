@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { actionsEnv, readOutputs } from '../../support/actions-env.ts';
 import { childEnvironment } from '../../support/actions-harness.ts';
-import { runProcess, type ProcessResult } from './tofu.ts';
+import { runProcess, type ProcessResult } from './process.ts';
 import { PLATFORMS, type World } from './world.ts';
 
 /** Builds the mirror with what users run: the bundled CLI (dist/cli.js) and action (dist/index.js). */

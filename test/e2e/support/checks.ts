@@ -2,15 +2,16 @@ import assert from 'node:assert/strict';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { readLock } from './lock.ts';
-import { describe } from './tofu.ts';
+import type { ClientKind } from './client.ts';
+import { describe } from './process.ts';
 import { HOST_PLATFORM, SELECTED, type InitOutcome, type World } from './world.ts';
 
 /**
- * `tofu init` succeeded and unpacked every selected provider for this machine's platform, each
+ * `NAME init` succeeded and unpacked every selected provider for this machine's platform, each
  * binary byte-identical to the one inside the registry's archive.
  */
 export async function assertInstalledEverything(world: World, init: InitOutcome): Promise<void> {
-  assert.equal(init.run.code, 0, `tofu init failed:\n${describe(init.run)}`);
+  assert.equal(init.run.code, 0, `${world.client.name} init failed:\n${describe(init.run)}`);
   for (const [address, version] of SELECTED) {
     const type = address.split('/')[2]!;
     const dir = path.join(init.dir, '.terraform/providers', address, version, HOST_PLATFORM);
@@ -21,7 +22,7 @@ export async function assertInstalledEverything(world: World, init: InitOutcome)
     assert.ok(archive.size > 0);
     assert.match(
       oneLine(init.run.stdout),
-      new RegExp(`Installed ${escape(shortName(address))} v${escape(version)}`),
+      new RegExp(`Installed ${escape(shortName(world.client, address))} v${escape(version)}`),
     );
   }
 }
@@ -31,7 +32,7 @@ export async function assertInstalledEverything(world: World, init: InitOutcome)
  * `before`, and keeps every hash `before` had (the client may only add hashes).
  */
 export function assertLockKept(before: string, after: string | undefined): void {
-  assert.ok(after !== undefined, 'tofu init removed the lock file');
+  assert.ok(after !== undefined, 'init removed the lock file');
   const [was, is] = [readLock(before), readLock(after)];
   assert.deepEqual([...is.keys()].sort(), [...was.keys()].sort());
   for (const [address, entry] of was) {
@@ -43,14 +44,17 @@ export function assertLockKept(before: string, after: string | undefined): void 
   }
 }
 
-/** `hashicorp/random` for registry.opentofu.org, the full address for other hosts (as tofu prints them). */
-export function shortName(address: string): string {
-  return address.startsWith('registry.opentofu.org/')
-    ? address.slice('registry.opentofu.org/'.length)
-    : address;
+/**
+ * An address as `client` prints it: `ns/type` on its default host (registry.opentofu.org for
+ * OpenTofu, registry.terraform.io for Terraform), the full address on any other host.
+ */
+export function shortName(client: ClientKind, address: string): string {
+  const prefix = `${client.defaultHost}/`;
+  return address.startsWith(prefix) ? address.slice(prefix.length) : address;
 }
 
-function escape(s: string): string {
+/** `s` as a literal inside a RegExp. */
+export function escape(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
@@ -59,7 +63,7 @@ export function oneLine(text: string): string {
   return text.replace(/\s+/g, ' ');
 }
 
-/** Reads the lock file `tofu init` left in `init.dir`. */
+/** Reads the lock file `NAME init` left in `init.dir`. */
 export function lockOf(init: InitOutcome): Promise<string> {
   return readFile(path.join(init.dir, '.terraform.lock.hcl'), 'utf8');
 }

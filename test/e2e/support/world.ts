@@ -6,17 +6,19 @@ import {
   type FixtureProviderSpec,
   type FixtureRegistry,
 } from '../../support/fixture-registry.ts';
-import { resolveTofu, runTofu, tofuEnv, tofuOk, type ProcessResult, type Tofu } from './tofu.ts';
+import { clientEnv, clientOk, resolveClient, runClient, type Client, type ClientKind } from './client.ts';
+import type { ProcessResult } from './process.ts';
 
 /**
- * The scene every end-to-end test plays in: the fixture registry over loopback TLS serving two
- * providers on two hosts (one a prerelease), the real client reaching it only through CLI `host`
- * blocks, a root module that requires both, and the lock file the client itself wrote for two
- * platforms with `tofu providers lock`.
+ * The scene every end-to-end test plays in, once per client: the fixture registry over loopback
+ * TLS serving two providers on two hosts (one a prerelease), signed with a key that client reads,
+ * the real client reaching it only through CLI `host` blocks, a root module that requires both by
+ * fully-qualified address, and the lock file the client itself wrote for two platforms with
+ * `NAME providers lock`.
  */
 
 export const PLATFORMS = ['linux_amd64', 'darwin_arm64'] as const;
-/** The platform `tofu init` installs for on this machine (CI and the dev box are x86-64 Linux). */
+/** The platform `init` installs for on this machine (CI and the dev box are x86-64 Linux). */
 export const HOST_PLATFORM = 'linux_amd64';
 const ARCHIVE_BYTES = 256 * 1024;
 
@@ -43,7 +45,7 @@ export const SELECTED: ReadonlyMap<string, string> = new Map([
 const ROOT_MODULE = `terraform {
   required_providers {
     random = {
-      source  = "hashicorp/random"
+      source  = "registry.opentofu.org/hashicorp/random"
       version = "~> 3.6"
     }
     widget = {
@@ -59,7 +61,7 @@ function spec(hostname: string, namespace: string, type: string, version: string
 }
 
 export interface World {
-  readonly tofu: Tofu;
+  readonly client: Client;
   readonly registry: FixtureRegistry;
   /** Temp root of everything this world wrote; removed by close(). */
   readonly root: string;
@@ -67,7 +69,7 @@ export interface World {
   readonly registryCaFile: string;
   /** `host` blocks sending every provider host to the fixture registry (never the real one). */
   readonly hostBlocks: string;
-  /** The root module directory holding main.tf and the lock file `tofu providers lock` wrote. */
+  /** The root module directory holding main.tf and the lock file `NAME providers lock` wrote. */
   readonly configDir: string;
   readonly lockFile: string;
   readonly lockText: string;
@@ -76,13 +78,13 @@ export interface World {
   close(): Promise<void>;
 }
 
-/** Starts the registry, writes the root module and locks it with the real client for PLATFORMS. */
-export async function startWorld(): Promise<World> {
-  const tofu = await resolveTofu();
-  const root = await mkdtemp(path.join(tmpdir(), 'repoxy-e2e-'));
+/** Starts the registry, writes the root module and locks it with the real `kind` client for PLATFORMS. */
+export async function startWorld(kind: ClientKind): Promise<World> {
+  const client = await resolveClient(kind);
+  const root = await mkdtemp(path.join(tmpdir(), `repoxy-e2e-${kind.name}-`));
   let registry: FixtureRegistry | undefined;
   try {
-    registry = await startFixtureRegistry({ providers: PROVIDERS, tls: true });
+    registry = await startFixtureRegistry({ providers: PROVIDERS, tls: true, keyType: kind.keyType });
     const registryCaFile = path.join(root, 'registry-ca.pem');
     await writeFile(registryCaFile, registry.caCertPem ?? '');
     const hostBlocks = hostBlocksFor(registry);
@@ -93,10 +95,10 @@ export async function startWorld(): Promise<World> {
       await mkdir(dir, { recursive: true });
       return dir;
     };
-    const lock = await lockWithClient(tofu, { configDir, hostBlocks, caFile: registryCaFile, tempDir });
+    const lock = await lockWithClient(client, { configDir, hostBlocks, caFile: registryCaFile, tempDir });
     const reg = registry;
     return {
-      tofu,
+      client,
       registry: reg,
       root,
       registryCaFile,
@@ -132,18 +134,18 @@ export async function writeRootModule(dir: string): Promise<string> {
 }
 
 async function lockWithClient(
-  tofu: Tofu,
+  client: Client,
   w: { configDir: string; hostBlocks: string; caFile: string; tempDir: (n: string) => Promise<string> },
 ): Promise<string> {
   const cliConfigFile = path.join(await w.tempDir('cli-config'), 'registry.tfrc');
   await writeFile(cliConfigFile, w.hostBlocks);
-  const env = tofuEnv({ home: await w.tempDir('home'), cliConfigFile, caFile: w.caFile });
+  const env = clientEnv({ home: await w.tempDir('home'), cliConfigFile, caFile: w.caFile });
   const platforms = PLATFORMS.map((p) => `-platform=${p}`);
-  await tofuOk(tofu, ['providers', 'lock', '-no-color', ...platforms], { cwd: w.configDir, env });
+  await clientOk(client, ['providers', 'lock', '-no-color', ...platforms], { cwd: w.configDir, env });
   return readFile(path.join(w.configDir, '.terraform.lock.hcl'), 'utf8');
 }
 
-/** One `tofu init` in a fresh copy of the root module. */
+/** One `NAME init` in a fresh copy of the root module. */
 export interface InitOutcome {
   readonly run: ProcessResult;
   readonly dir: string;
@@ -174,7 +176,7 @@ export async function writeClientFiles(
 
 /**
  * Copies the root module (with `lockText`, or without a lock file when undefined) into a new
- * directory and runs `tofu init` there with a fresh HOME and only `client`'s configuration and
+ * directory and runs `NAME init` there with a fresh HOME and only `client`'s configuration and
  * roots. Resolves whatever the exit status.
  */
 export async function initWith(
@@ -186,8 +188,8 @@ export async function initWith(
   const lockFile = path.join(dir, '.terraform.lock.hcl');
   if (options.lockText !== undefined) await writeFile(lockFile, options.lockText);
   const home = await world.tempDir('home');
-  const env = tofuEnv({ home, ...client, extra: options.extraEnv });
-  const run = await runTofu(world.tofu, ['init', '-input=false', '-no-color'], { cwd: dir, env });
+  const env = clientEnv({ home, ...client, extra: options.extraEnv });
+  const run = await runClient(world.client, ['init', '-input=false', '-no-color'], { cwd: dir, env });
   const lockAfter = await readFile(lockFile, 'utf8').catch(() => undefined);
   return { run, dir, lockAfter };
 }

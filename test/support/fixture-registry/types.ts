@@ -109,6 +109,11 @@ export interface FixtureRegistryOptions {
   secondOrigin?: boolean;
   /** Sign with a key that has expired (the signature itself dates from when it was valid). */
   keyExpired?: boolean;
+  /**
+   * The signing key's algorithm: 'ed25519' (default, fast) or 'rsa' (2048-bit, as the real
+   * registries sign; Terraform 1.5.7 cannot read EdDSA keys).
+   */
+  keyType?: 'ed25519' | 'rsa';
   /** Keys listed in download documents: the signer ('one'), none, or a decoy then the signer ('two'). */
   signingKeys?: 'one' | 'none' | 'two';
   /** Where archives over 8 MB are cached between runs; default `<tmpdir>/repoxy-fixture-archives`. */
