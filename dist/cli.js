@@ -80961,32 +80961,33 @@ function mirrorBaseUrl(url) {
         throw new errors_RepoxyError('INPUT_INVALID', `mirror URL "${url}" must not have a query or fragment`);
     return u.href.endsWith('/') ? u.href : `${u.href}/`;
 }
-/** HCL string literal. */
+/**
+ * HCL string literal. The CLI configuration is HCL1, whose handling of `${`/`%{` differs between
+ * Terraform and OpenTofu versions, so values containing them are refused rather than escaped.
+ */
 function hclString(s) {
-    return JSON.stringify(s).replace(/\$\{/g, '$${').replace(/%\{/g, '%%{');
+    if (s.includes('${') || s.includes('%{')) {
+        throw new errors_RepoxyError('INPUT_INVALID', `cannot write ${JSON.stringify(s)} into a CLI configuration: it contains \${ or %{`);
+    }
+    return JSON.stringify(s);
 }
 /** `provider_installation { network_mirror { url = ".../" } }` (PROTOCOL.md §1.1). */
-function networkMirrorConfig(url, options = {}) {
-    const include = options.include?.length
-        ? `\n    include = [${options.include.map(hclString).join(', ')}]`
-        : '';
-    const direct = options.allowDirect
-        ? `\n  direct {${options.include?.length ? `\n    exclude = [${options.include.map(hclString).join(', ')}]\n  ` : ''}}`
-        : '';
-    return `provider_installation {\n  network_mirror {\n    url = ${hclString(mirrorBaseUrl(url))}${include}\n  }${direct}\n}\n`;
+function networkMirrorConfig(url, scope = {}) {
+    return providerInstallation('network_mirror', `url = ${hclString(mirrorBaseUrl(url))}`, scope);
 }
 /**
  * `filesystem_mirror` at a packed mirror directory (PROTOCOL.md §5.1). `include` limits it to the
  * mirrored providers; with `allowDirect`, everything else may still come from its registry.
  */
-function filesystemMirrorConfig(dir, options = {}) {
-    const include = options.include?.length
-        ? `\n    include = [${options.include.map(hclString).join(', ')}]`
-        : '';
-    const direct = options.allowDirect
-        ? `\n  direct {${options.include?.length ? `\n    exclude = [${options.include.map(hclString).join(', ')}]\n  ` : ''}}`
-        : '';
-    return `provider_installation {\n  filesystem_mirror {\n    path = ${hclString(dir)}${include}\n  }${direct}\n}\n`;
+function filesystemMirrorConfig(dir, scope = {}) {
+    return providerInstallation('filesystem_mirror', `path = ${hclString(dir)}`, scope);
+}
+/** One mirror block, limited to `include`, then (with allowDirect) a `direct` block excluding it. */
+function providerInstallation(kind, location, scope) {
+    const list = scope.include?.length ? `[${scope.include.map(hclString).join(', ')}]` : '';
+    const include = list ? `\n    include = ${list}` : '';
+    const direct = scope.allowDirect ? `\n  direct {${list ? `\n    exclude = ${list}\n  ` : ''}}` : '';
+    return `provider_installation {\n  ${kind} {\n    ${location}${include}\n  }${direct}\n}\n`;
 }
 /**
  * `host` blocks that send each upstream registry's provider protocol to the mirror's registry view,

@@ -17,40 +17,45 @@ export function mirrorBaseUrl(url: string): string {
   return u.href.endsWith('/') ? u.href : `${u.href}/`;
 }
 
-/** HCL string literal. */
+/**
+ * HCL string literal. The CLI configuration is HCL1, whose handling of `${`/`%{` differs between
+ * Terraform and OpenTofu versions, so values containing them are refused rather than escaped.
+ */
 function hclString(s: string): string {
-  return JSON.stringify(s).replace(/\$\{/g, '$${').replace(/%\{/g, '%%{');
+  if (s.includes('${') || s.includes('%{')) {
+    throw new RepoxyError(
+      'INPUT_INVALID',
+      `cannot write ${JSON.stringify(s)} into a CLI configuration: it contains \${ or %{`,
+    );
+  }
+  return JSON.stringify(s);
+}
+
+/** Which providers a mirror block covers, and whether everything else may still come from its registry. */
+export interface MirrorScope {
+  readonly allowDirect?: boolean;
+  readonly include?: readonly string[];
 }
 
 /** `provider_installation { network_mirror { url = ".../" } }` (PROTOCOL.md §1.1). */
-export function networkMirrorConfig(
-  url: string,
-  options: { allowDirect?: boolean; include?: string[] } = {},
-): string {
-  const include = options.include?.length
-    ? `\n    include = [${options.include.map(hclString).join(', ')}]`
-    : '';
-  const direct = options.allowDirect
-    ? `\n  direct {${options.include?.length ? `\n    exclude = [${options.include.map(hclString).join(', ')}]\n  ` : ''}}`
-    : '';
-  return `provider_installation {\n  network_mirror {\n    url = ${hclString(mirrorBaseUrl(url))}${include}\n  }${direct}\n}\n`;
+export function networkMirrorConfig(url: string, scope: MirrorScope = {}): string {
+  return providerInstallation('network_mirror', `url = ${hclString(mirrorBaseUrl(url))}`, scope);
 }
 
 /**
  * `filesystem_mirror` at a packed mirror directory (PROTOCOL.md §5.1). `include` limits it to the
  * mirrored providers; with `allowDirect`, everything else may still come from its registry.
  */
-export function filesystemMirrorConfig(
-  dir: string,
-  options: { allowDirect?: boolean; include?: string[] } = {},
-): string {
-  const include = options.include?.length
-    ? `\n    include = [${options.include.map(hclString).join(', ')}]`
-    : '';
-  const direct = options.allowDirect
-    ? `\n  direct {${options.include?.length ? `\n    exclude = [${options.include.map(hclString).join(', ')}]\n  ` : ''}}`
-    : '';
-  return `provider_installation {\n  filesystem_mirror {\n    path = ${hclString(dir)}${include}\n  }${direct}\n}\n`;
+export function filesystemMirrorConfig(dir: string, scope: MirrorScope = {}): string {
+  return providerInstallation('filesystem_mirror', `path = ${hclString(dir)}`, scope);
+}
+
+/** One mirror block, limited to `include`, then (with allowDirect) a `direct` block excluding it. */
+function providerInstallation(kind: string, location: string, scope: MirrorScope): string {
+  const list = scope.include?.length ? `[${scope.include.map(hclString).join(', ')}]` : '';
+  const include = list ? `\n    include = ${list}` : '';
+  const direct = scope.allowDirect ? `\n  direct {${list ? `\n    exclude = ${list}\n  ` : ''}}` : '';
+  return `provider_installation {\n  ${kind} {\n    ${location}${include}\n  }${direct}\n}\n`;
 }
 
 /**
