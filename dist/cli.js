@@ -49760,7 +49760,21 @@ async function writeFiles(root, files) {
         else if (f.kind === 'bytes')
             await (0,promises_.writeFile)(target, f.bytes, { flag: 'wx', mode: 0o644 });
         else
-            await (0,promises_.copyFile)(f.from, target, external_node_fs_namespaceObject.constants.COPYFILE_EXCL | external_node_fs_namespaceObject.constants.COPYFILE_FICLONE);
+            await linkOrCopy(f.from, target);
+    }
+}
+/**
+ * A hard link to the verified archive when the store is on the same filesystem (no bytes copied),
+ * else a copy. Either way the mirror holds a regular file: no symlinks.
+ */
+async function linkOrCopy(from, target) {
+    try {
+        await (0,promises_.link)(from, target);
+    }
+    catch (e) {
+        if (!['EXDEV', 'EPERM', 'ENOTSUP', 'EMLINK', 'EACCES'].includes(e.code ?? ''))
+            throw e;
+        await (0,promises_.copyFile)(from, target, external_node_fs_namespaceObject.constants.COPYFILE_EXCL | external_node_fs_namespaceObject.constants.COPYFILE_FICLONE);
     }
 }
 /** Joins a relative mirror path under root, refusing anything that could escape it. */
@@ -50148,7 +50162,7 @@ const zip_entries_DEFAULT_ZIP_LIMITS = {
     compressionRatioMinBytes: 1024 ** 2,
 };
 /** Output bytes per inflate step (zlib's default is 16 KiB). */
-const INFLATE_CHUNK_BYTES = 1024 * 1024;
+const INFLATE_CHUNK_BYTES = 256 * 1024;
 const EMPTY_SHA256 = (0,external_node_crypto_.createHash)('sha256').digest('hex');
 const SLASH = 0x2f;
 /**
@@ -50280,8 +50294,8 @@ async function digestEntry(zip, entry, path) {
     return hash.digest('hex');
 }
 function openReadStream(zip, entry, path) {
-    // A deflated entry's compressed bytes are read with 1 MiB reads (yauzl reads 16 KiB at a time) and
-    // inflated with 1 MiB output steps (zlib's default is 16 KiB): every read and every inflate step is a
+    // A deflated entry's compressed bytes are read with 256 KiB reads (yauzl reads 16 KiB at a time) and
+    // inflated with 256 KiB output steps (zlib's default is 16 KiB): every read and every inflate step is a
     // thread-pool round trip through the JS thread, so fewer, larger steps hash big archives faster.
     if (entry.compressionMethod !== 8) {
         return new Promise((resolve, reject) => {
@@ -50380,7 +50394,8 @@ function crc32Table(data, previous = 0) {
 async function zh_sha256File(path) {
     const hash = (0,external_node_crypto_.createHash)('sha256');
     try {
-        for await (const chunk of (0,external_node_fs_namespaceObject.createReadStream)(path))
+        // 1 MiB reads: each read is a thread-pool round trip; 64 KiB reads cost twice the time (BENCHMARKS.md).
+        for await (const chunk of (0,external_node_fs_namespaceObject.createReadStream)(path, { highWaterMark: 1024 * 1024 }))
             hash.update(chunk);
     }
     catch (cause) {
