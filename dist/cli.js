@@ -49567,7 +49567,8 @@ function packedArchiveName(address, version, platform) {
 }
 /** `index.json` (PROTOCOL.md §1.6): every mirrored version, each with an empty object. */
 function versionIndexDocument(versions) {
-    const entries = [...new Set(versions)].sort(compareVersionText).map((v) => [v, {}]);
+    // canonicalJson sorts the keys, so no ordering is needed here.
+    const entries = [...new Set(versions)].map((v) => [v, {}]);
     return canonicalJson({ versions: Object.fromEntries(entries) });
 }
 /** `VERSION.json` (PROTOCOL.md §1.6, §5.3): relative url and both h1: (HashZip) and zh: per archive. */

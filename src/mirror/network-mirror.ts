@@ -26,7 +26,8 @@ export function packedArchiveName(address: ProviderAddress, version: string, pla
 
 /** `index.json` (PROTOCOL.md §1.6): every mirrored version, each with an empty object. */
 export function versionIndexDocument(versions: readonly string[]): string {
-  const entries = [...new Set(versions)].sort(compareVersionText).map((v) => [v, {}] as const);
+  // canonicalJson sorts the keys, so no ordering is needed here.
+  const entries = [...new Set(versions)].map((v) => [v, {}] as const);
   return canonicalJson({ versions: Object.fromEntries(entries) });
 }
 
