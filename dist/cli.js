@@ -48185,7 +48185,7 @@ module.exports.promise = queueAsPromised
 /***/ ((__webpack_module__, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8111);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2304);
 
 process.exitCode = await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .main */ .i)(process.argv.slice(2));
 
@@ -48194,7 +48194,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 8111:
+/***/ 2304:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -50107,8 +50107,8 @@ class CachedSource {
         await this.store.writeRef(`${dir}/SHA256SUMS.sig`, fresh.signature);
         return fresh;
     }
-    download(meta, destPath) {
-        return this.upstream.download(meta, destPath);
+    download(meta, destPath, observe) {
+        return this.upstream.download(meta, destPath, observe);
     }
     /** True when any metadata for `ref` was answered from the store in this run. */
     servedFromStore(ref) {
@@ -50166,6 +50166,7 @@ const zip_entries_DEFAULT_ZIP_LIMITS = {
 const INFLATE_CHUNK_BYTES = 256 * 1024;
 const EMPTY_SHA256 = (0,external_node_crypto_.createHash)('sha256').digest('hex');
 const SLASH = 0x2f;
+const FLAG_DATA_DESCRIPTOR = 0x0008;
 /**
  * Reads every entry of the zip at `path` and hashes its content, one entry at a time (memory does
  * not grow with the archive). Throws VERIFY_BAD_ZIP for anything that is not a zip OpenTofu could
@@ -50192,6 +50193,56 @@ async function digestZipEntries(path, limits = zip_entries_DEFAULT_ZIP_LIMITS) {
     }
     catch (err) {
         throw isRepoxyError(err) ? err : badZip(path, err.message, err);
+    }
+    finally {
+        zip.close();
+    }
+}
+/**
+ * The digests of the zip at `path` from a streaming pass (`StreamingZipHasher`), confirmed against its
+ * central directory without inflating anything: the central directory must pass every check
+ * `digestZipEntries` makes and list exactly the streamed entries, in order, with the same name bytes,
+ * local-header offset, method, sizes and CRC-32 — then every reader that goes through the central
+ * directory (OpenTofu's, yauzl) reads exactly the bytes that were hashed. Undefined when anything
+ * differs or fails: the caller then runs `digestZipEntries`, which reports the precise error.
+ */
+async function confirmStreamedEntries(path, streamed, limits = zip_entries_DEFAULT_ZIP_LIMITS) {
+    let zip;
+    try {
+        zip = await openZip(path);
+    }
+    catch {
+        return undefined;
+    }
+    try {
+        if (zip.entryCount !== streamed.length || zip.entryCount > limits.maxEntries)
+            return undefined;
+        const central = await listEntries(zip, path, limits);
+        if (central.length !== streamed.length)
+            return undefined;
+        const digests = [];
+        for (const [i, entry] of central.entries()) {
+            const s = streamed[i];
+            const same = entry.fileNameRaw.equals(s.name) &&
+                entry.relativeOffsetOfLocalHeader === s.offset &&
+                entry.compressionMethod === s.method &&
+                entry.compressedSize === s.compressedSize &&
+                entry.uncompressedSize === s.uncompressedSize &&
+                entry.crc32 >>> 0 === s.crc32 >>> 0 &&
+                (entry.generalPurposeBitFlag & FLAG_DATA_DESCRIPTOR) === 0;
+            if (!same)
+                return undefined;
+            digests.push({
+                name: entry.fileNameRaw,
+                sha256: endsWithSlash(entry.fileNameRaw) ? EMPTY_SHA256 : s.sha256,
+                kind: kindOf(entry),
+                symlink: isUnixSymlink(entry),
+            });
+        }
+        return digests;
+    }
+    catch {
+        return undefined;
     }
     finally {
         zip.close();
@@ -50445,7 +50496,27 @@ function hash1OfRawNames(files) {
  * a zip, exceeds `limits`, holds an unsafe name, or would not unpack (a path both file and directory).
  */
 async function hashZip(path, limits = zip_entries_DEFAULT_ZIP_LIMITS) {
-    const entries = await digestZipEntries(path, limits);
+    return zipHashesOf(await digestZipEntries(path, limits), path);
+}
+/**
+ * `hashZip` of the zip at `path` without reading its content again, from what a `StreamingZipHasher`
+ * saw while the file was written. Returns what `hashZip` would, or undefined when the streaming pass
+ * gave up or the central directory does not confirm it: then call `hashZip`, which reports the precise error.
+ */
+async function hashStreamedZip(path, streamed, limits = zip_entries_DEFAULT_ZIP_LIMITS) {
+    if (!streamed.ok)
+        return undefined;
+    const entries = await confirmStreamedEntries(path, streamed.entries, limits);
+    if (!entries)
+        return undefined;
+    try {
+        return zipHashesOf(entries, path);
+    }
+    catch {
+        return undefined;
+    }
+}
+function zipHashesOf(entries, path) {
     // go-getter refuses an archive without entries, so no h1Unpacked exists for it (decompress_zip.go).
     if (entries.length === 0)
         throw badZip(path, 'the archive has no entries; tofu init refuses to unpack it');
@@ -79439,7 +79510,257 @@ function checkLockHash(e) {
     };
 }
 
+;// CONCATENATED MODULE: ./.build/src/verify/zip-stream.js
+
+
+
+/** Output bytes per inflate step and input bytes per inflate write (as `digestZipEntries`). */
+const STEP_BYTES = 256 * 1024;
+const LOCAL_HEADER_SIGNATURE = 0x04034b50;
+const LOCAL_HEADER_BYTES = 30;
+const FLAG_ENCRYPTED = 0x0001;
+const zip_stream_FLAG_DATA_DESCRIPTOR = 0x0008;
+const ZIP64_MARK = 0xffffffff;
+/**
+ * Hashes the entries of a zip while its bytes arrive in order (a download), so no second pass over
+ * the file is needed: walks the local headers, inflates each entry in 256 KiB steps and hashes its
+ * content. It follows what registries serve (sizes in the local header, stored or deflated data)
+ * and gives up quietly on anything else — data descriptors, zip64, encryption, other methods, a
+ * limit of `ZipLimits` exceeded, content that does not match its header — so the caller hashes the
+ * file instead, which reports the precise error. It never throws and never rejects.
+ *
+ * Backpressure: `write` returns false while an inflater is full; wait for `drained()` before the next
+ * write, so memory stays bounded whatever the archive size.
+ */
+class StreamingZipHasher {
+    #limits;
+    #position = 0;
+    /** Bytes of a local header not complete yet. */
+    #pending = [];
+    #pendingBytes = 0;
+    #entry;
+    /** Data bytes of the current entry still to come. */
+    #left = 0;
+    #inCentralDirectory = false;
+    #failure;
+    #done = [];
+    #totalUncompressed = 0;
+    #full;
+    constructor(limits = zip_entries_DEFAULT_ZIP_LIMITS) {
+        this.#limits = limits;
+    }
+    /** Feeds the next bytes of the zip. False: call `drained()` before writing more. */
+    write(chunk) {
+        this.#position += chunk.length;
+        let rest = chunk;
+        while (rest.length > 0 && !this.#inCentralDirectory && this.#failure === undefined) {
+            rest = this.#entry ? this.#feedEntry(rest) : this.#feedHeader(rest);
+        }
+        return this.#full === undefined;
+    }
+    /** Resolves when the entry being inflated can take more bytes. */
+    async drained() {
+        const full = this.#full;
+        this.#full = undefined;
+        if (full)
+            await full.drained();
+    }
+    /** After the last byte: the streamed entries, or why the pass cannot be used. */
+    async finish() {
+        if (this.#failure === undefined && !this.#inCentralDirectory) {
+            this.#giveUp(`the stream ended at byte ${this.#position} before a central directory`);
+        }
+        const entries = await Promise.all(this.#done);
+        if (this.#failure !== undefined)
+            return { ok: false, why: this.#failure };
+        const complete = entries.filter((e) => e !== undefined);
+        if (complete.length !== entries.length)
+            return { ok: false, why: 'an entry did not match its header' };
+        return { ok: true, entries: complete };
+    }
+    /** Stops hashing (the download failed): `finish` then reports why. */
+    abandon() {
+        this.#giveUp('the download failed');
+    }
+    #giveUp(why) {
+        this.#failure ??= why;
+        this.#entry?.abandon();
+        this.#entry = undefined;
+        this.#pending = [];
+        this.#full = undefined;
+    }
+    #feedEntry(data) {
+        const take = Math.min(this.#left, data.length);
+        const entry = this.#entry;
+        if (!entry.write(data.subarray(0, take)))
+            this.#full = entry;
+        this.#left -= take;
+        if (this.#left === 0) {
+            this.#done.push(entry.end());
+            this.#entry = undefined;
+        }
+        return data.subarray(take);
+    }
+    #feedHeader(data) {
+        const start = this.#position - data.length - this.#pendingBytes;
+        const buf = this.#pendingBytes > 0 ? Buffer.concat([...this.#pending, data]) : data;
+        if (buf.length >= 4 && buf.readUInt32LE(0) !== LOCAL_HEADER_SIGNATURE) {
+            this.#inCentralDirectory = true; // or anything else that is not an entry: the caller compares
+            return Buffer.alloc(0);
+        }
+        const size = buf.length < LOCAL_HEADER_BYTES
+            ? Infinity
+            : LOCAL_HEADER_BYTES + buf.readUInt16LE(26) + buf.readUInt16LE(28);
+        if (buf.length < size) {
+            this.#pending = [Buffer.from(buf)];
+            this.#pendingBytes = buf.length;
+            return Buffer.alloc(0);
+        }
+        this.#pending = [];
+        this.#pendingBytes = 0;
+        const header = {
+            offset: start,
+            name: Buffer.from(buf.subarray(LOCAL_HEADER_BYTES, LOCAL_HEADER_BYTES + buf.readUInt16LE(26))),
+            method: buf.readUInt16LE(8),
+            crc32: buf.readUInt32LE(14),
+            compressedSize: buf.readUInt32LE(18),
+            uncompressedSize: buf.readUInt32LE(22),
+        };
+        const refusal = this.#refusal(header, buf.readUInt16LE(6));
+        if (refusal !== undefined) {
+            this.#giveUp(refusal);
+            return Buffer.alloc(0);
+        }
+        this.#entry = new EntryHasher(header);
+        this.#left = header.compressedSize;
+        if (this.#left === 0) {
+            this.#done.push(this.#entry.end());
+            this.#entry = undefined;
+        }
+        return buf.subarray(size);
+    }
+    /** Why this local header is not one the streaming pass follows (the file pass then decides). */
+    #refusal(h, flags) {
+        if (this.#done.length >= this.#limits.maxEntries)
+            return 'too many entries';
+        if (flags & FLAG_ENCRYPTED)
+            return 'an encrypted entry';
+        if (flags & zip_stream_FLAG_DATA_DESCRIPTOR)
+            return 'an entry with a data descriptor';
+        if (h.compressedSize === ZIP64_MARK || h.uncompressedSize === ZIP64_MARK)
+            return 'a zip64 entry';
+        if (h.method !== 0 && h.method !== 8)
+            return `compression method ${h.method}`;
+        if (h.method === 0 && h.compressedSize !== h.uncompressedSize)
+            return 'a stored entry with two sizes';
+        this.#totalUncompressed += h.uncompressedSize;
+        if (this.#totalUncompressed > this.#limits.maxTotalUncompressedBytes)
+            return 'too many bytes uncompressed';
+        const ratio = h.uncompressedSize / Math.max(1, h.compressedSize);
+        if (h.uncompressedSize > this.#limits.compressionRatioMinBytes &&
+            ratio > this.#limits.maxCompressionRatio)
+            return 'an extreme compression ratio';
+        return undefined;
+    }
+}
+/**
+ * One entry's content: hashed as it is (stored) or inflated (deflate). Resolves `end()` with the
+ * entry, or undefined when the content does not match the header (length or CRC-32) or fails to inflate.
+ */
+class EntryHasher {
+    #header;
+    #hash = (0,external_node_crypto_.createHash)('sha256');
+    #crc = 0;
+    #produced = 0;
+    #broken = false;
+    #inflate;
+    #gathered = [];
+    #gatheredBytes = 0;
+    #inflated;
+    constructor(header) {
+        this.#header = header;
+        if (header.method === 0) {
+            this.#inflate = undefined;
+            this.#inflated = Promise.resolve();
+            return;
+        }
+        // Small entries get small buffers: a zip of many tiny files must not hold 256 KiB per entry.
+        const chunkSize = Math.max(64, Math.min(STEP_BYTES, header.uncompressedSize || 64));
+        const inflate = (0,external_node_zlib_.createInflateRaw)({ chunkSize });
+        this.#inflate = inflate;
+        inflate.on('data', (d) => this.#content(d));
+        this.#inflated = new Promise((resolve) => {
+            inflate.once('end', resolve);
+            inflate.once('close', resolve);
+            inflate.on('error', () => {
+                this.#broken = true;
+                resolve();
+            });
+        });
+    }
+    /** False when the inflater is full. */
+    write(data) {
+        if (this.#broken)
+            return true;
+        if (!this.#inflate) {
+            this.#content(data);
+            return true;
+        }
+        this.#gathered.push(data);
+        this.#gatheredBytes += data.length;
+        return this.#gatheredBytes >= STEP_BYTES ? this.#flush() : true;
+    }
+    drained() {
+        const inflate = this.#inflate;
+        if (!inflate || !inflate.writableNeedDrain || this.#broken)
+            return Promise.resolve();
+        return new Promise((resolve) => {
+            const go = () => {
+                for (const event of ['drain', 'close', 'error'])
+                    inflate.off(event, go);
+                resolve();
+            };
+            for (const event of ['drain', 'close', 'error'])
+                inflate.on(event, go);
+        });
+    }
+    async end() {
+        if (this.#inflate && !this.#broken) {
+            this.#flush();
+            this.#inflate.end();
+        }
+        await this.#inflated;
+        const h = this.#header;
+        if (this.#broken || this.#produced !== h.uncompressedSize || this.#crc !== h.crc32 >>> 0)
+            return undefined;
+        return { ...h, sha256: this.#hash.digest('hex') };
+    }
+    abandon() {
+        this.#broken = true;
+        this.#inflate?.destroy();
+    }
+    #flush() {
+        if (this.#gatheredBytes === 0)
+            return true;
+        const input = this.#gathered.length === 1 ? this.#gathered[0] : Buffer.concat(this.#gathered, this.#gatheredBytes);
+        this.#gathered = [];
+        this.#gatheredBytes = 0;
+        return this.#inflate.write(input);
+    }
+    #content(data) {
+        if (this.#broken)
+            return;
+        this.#produced += data.length;
+        // More output than the header declares: a bomb or a lie. Stop inflating at once.
+        if (this.#produced > this.#header.uncompressedSize)
+            return this.abandon();
+        this.#hash.update(data);
+        this.#crc = crc32(data, this.#crc);
+    }
+}
+
 ;// CONCATENATED MODULE: ./.build/src/store/obtain.js
+
 
 
 
@@ -79531,7 +79852,7 @@ async function obtainArchive(meta, ctx) {
     const dl = await downloadOnceMoreIfDamaged(meta, ctx);
     // Only bytes that hash to the registry's shasum are parsed as a zip; other bytes fail the shasum
     // check (verifyArchive) before it ever reads these placeholder values.
-    const zipHashes = dl.sha256 === meta.shasum ? await zipHashesOf(dl.path, meta) : NOT_HASHED;
+    const zipHashes = dl.sha256 === meta.shasum ? await obtain_zipHashesOf(dl, meta, ctx) : NOT_HASHED;
     return { path: dl.path, size: dl.size, sha256: dl.sha256, reused: false, zipHashes };
 }
 const NOT_HASHED = { h1Zip: 'h1:not-computed', h1Unpacked: 'h1:not-computed', notes: [] };
@@ -79540,7 +79861,9 @@ const NOT_HASHED = { h1Zip: 'h1:not-computed', h1Unpacked: 'h1:not-computed', no
  * transit, or a short body that looked complete) are fetched once more before verification judges.
  */
 async function downloadOnceMoreIfDamaged(meta, ctx) {
-    const first = await ctx.source.download(meta, ctx.store.tmpPath());
+    // The zip's entries are hashed while it downloads; a new hasher for each attempt.
+    const observe = () => new StreamingZipHasher();
+    const first = await ctx.source.download(meta, ctx.store.tmpPath(), observe);
     if (first.sha256 === meta.shasum)
         return first;
     ctx.report({
@@ -79549,10 +79872,26 @@ async function downloadOnceMoreIfDamaged(meta, ctx) {
             `expected ${meta.shasum}; downloading it once more`,
     });
     await (0,promises_.rm)(first.path, { force: true });
-    return ctx.source.download(meta, ctx.store.tmpPath());
+    return ctx.source.download(meta, ctx.store.tmpPath(), observe);
 }
-/** Both h1: of a downloaded zip; a VERIFY_BAD_ZIP names the package and archive, not the temp file. */
-async function zipHashesOf(file, meta) {
+/**
+ * Both h1: of a downloaded zip: from the hashing done while it downloaded when its central directory
+ * confirms it, else from a pass over the file. A VERIFY_BAD_ZIP names the package and archive, not
+ * the temp file.
+ */
+async function obtain_zipHashesOf(dl, meta, ctx) {
+    const file = dl.path;
+    const streamed = dl.observer
+        ? await dl.observer.finish()
+        : { ok: false, why: 'the download was not observed' };
+    const hashes = await hashStreamedZip(file, streamed);
+    if (hashes)
+        return hashes;
+    const why = streamed.ok ? 'its central directory differs from what streamed' : streamed.why;
+    ctx.report({
+        type: 'debug',
+        message: `${describe(meta.ref)}: hashing ${meta.filename} again from the file (${why})`,
+    });
     try {
         return await hashZip(file);
     }
@@ -80162,27 +80501,47 @@ async function readBodyLimited(body, limits) {
     checkComplete(size, limits);
     return Buffer.concat(chunks, size);
 }
+/** Bytes per file write: TLS delivers at most 16 KiB per chunk, and every write is a thread-pool round trip. */
+const WRITE_BYTES = 256 * 1024;
 /**
  * Streams the body to `destPath` (truncating it), hashing while writing: memory stays constant and
- * nothing past `maxBytes` is written. Returns the size and lowercase sha256 hex.
+ * nothing past `maxBytes` is written. The body's chunks reach the file in 256 KiB writes and, when
+ * given, `observer` in arrival order. Returns the size and lowercase sha256 hex.
  */
-async function streamBodyToFile(body, destPath, limits) {
+async function streamBodyToFile(body, destPath, limits, observer) {
     checkDeclaredLength(limits);
     const hash = (0,external_node_crypto_.createHash)('sha256');
     let size = 0;
+    let gathered = [];
+    let gatheredBytes = 0;
+    const batch = () => {
+        const out = gathered.length === 1 ? gathered[0] : Buffer.concat(gathered, gatheredBytes);
+        gathered = [];
+        gatheredBytes = 0;
+        return out;
+    };
     const meter = new external_node_stream_.Transform({
         transform(chunk, _encoding, callback) {
             if (size + chunk.length > limits.maxBytes)
                 return callback(download_tooLarge(limits, 'sent more'));
             size += chunk.length;
             hash.update(chunk);
-            callback(null, chunk);
+            gathered.push(chunk);
+            gatheredBytes += chunk.length;
+            const out = gatheredBytes >= WRITE_BYTES ? batch() : undefined;
+            if (!observer || observer.write(chunk))
+                return callback(null, out);
+            observer.drained().then(() => callback(null, out), (err) => callback(err));
+        },
+        flush(callback) {
+            callback(null, gatheredBytes > 0 ? batch() : undefined);
         },
     });
     try {
         await (0,external_node_stream_promises_namespaceObject.pipeline)(body, meter, (0,external_node_fs_namespaceObject.createWriteStream)(destPath, { flags: 'w' }));
     }
     catch (err) {
+        observer?.abandon();
         if (isFileSystemError(err)) {
             throw new errors_RepoxyError('IO', `cannot write ${destPath}: ${err.message}`, { cause: err });
         }
@@ -80402,6 +80761,7 @@ class UpstreamHttp {
     /**
      * Streams `url` to `destPath`, hashing while writing; each retry restarts the file. With
      * `expectedSize` the body must be exactly that long. On failure the partial file is removed.
+     * `observe` makes an observer for each attempt; the successful attempt's is returned.
      */
     async downloadToFile(url, destPath, opts = {}) {
         const cap = Math.min(opts.maxBytes ?? this.options.maxArchiveBytes, opts.expectedSize ?? Infinity);
@@ -80409,9 +80769,17 @@ class UpstreamHttp {
             return await this.#withRetries(url, undefined, (attempt) => this.#attempt(url, { auth: undefined, accept: undefined, attempt }, async (answer) => {
                 const limits = limitsOf(answer, cap);
                 requireExpectedSize(answer.url, limits.declaredLength, opts.expectedSize);
-                const { size, sha256 } = await streamBodyToFile(answer.body, destPath, limits);
-                requireExpectedSize(answer.url, size, opts.expectedSize);
-                return { size, sha256, finalUrl: answer.url };
+                // A fresh observer per attempt: a retry starts the file, and what is seen of it, anew.
+                const observer = opts.observe?.();
+                const { size, sha256 } = await streamBodyToFile(answer.body, destPath, limits, observer);
+                try {
+                    requireExpectedSize(answer.url, size, opts.expectedSize);
+                }
+                catch (err) {
+                    observer?.abandon();
+                    throw err;
+                }
+                return { size, sha256, finalUrl: answer.url, observer };
             }));
         }
         catch (err) {
@@ -80782,12 +81150,12 @@ class RegistrySource {
      * `package_size` for this platform the body must be exactly that long; otherwise it is capped at
      * maxArchiveBytes.
      */
-    async download(meta, destPath) {
+    async download(meta, destPath, observe) {
         const stated = meta.packages?.[formatPlatform(meta.ref.platform)]?.package_size;
         const expectedSize = stated !== undefined && stated > 0 ? stated : undefined;
         try {
-            const got = await this.#http.downloadToFile(meta.downloadUrl, destPath, { expectedSize });
-            return { path: destPath, size: got.size, sha256: got.sha256 };
+            const got = await this.#http.downloadToFile(meta.downloadUrl, destPath, { expectedSize, observe });
+            return { path: destPath, size: got.size, sha256: got.sha256, observer: got.observer };
         }
         catch (err) {
             throw this.#failure(err, `archive ${meta.filename} of ${registry_source_describe(meta.ref)}`);

@@ -2,6 +2,7 @@ import type { ProviderAddress } from '../domain/address.ts';
 import type { PackageRef } from '../domain/package.ts';
 import { formatPlatform } from '../domain/platform.ts';
 import { formatAddress } from '../domain/address.ts';
+import type { BodyObserver } from '../upstream/download.ts';
 import type { DownloadMeta, DownloadResult, Source, SumsEvidence, VersionsDoc } from '../upstream/source.ts';
 import type { Store } from './store.ts';
 
@@ -54,8 +55,12 @@ export class CachedSource implements Source {
     return fresh;
   }
 
-  download(meta: DownloadMeta, destPath: string): Promise<DownloadResult> {
-    return this.upstream.download(meta, destPath);
+  download<O extends BodyObserver = never>(
+    meta: DownloadMeta,
+    destPath: string,
+    observe?: () => O,
+  ): Promise<DownloadResult<O>> {
+    return this.upstream.download(meta, destPath, observe);
   }
 
   /** True when any metadata for `ref` was answered from the store in this run. */

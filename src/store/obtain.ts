@@ -5,9 +5,10 @@ import type { ArchiveRecord, PackageRef, PlannedProvider } from '../domain/packa
 import { formatPlatform } from '../domain/platform.ts';
 import type { Reporter } from '../events.ts';
 import type { DownloadMeta, DownloadResult, SumsEvidence } from '../upstream/source.ts';
-import { hashZip } from '../verify/h1.ts';
+import { hashStreamedZip, hashZip } from '../verify/h1.ts';
 import { verifyArchive } from '../verify/verify-archive.ts';
 import { sha256File } from '../verify/zh.ts';
+import { StreamingZipHasher, type StreamedZip } from '../verify/zip-stream.ts';
 import type { CachedSource } from './cached-source.ts';
 import type { Store } from './store.ts';
 
@@ -132,7 +133,7 @@ async function obtainArchive(meta: DownloadMeta, ctx: PackageContext): Promise<O
   const dl = await downloadOnceMoreIfDamaged(meta, ctx);
   // Only bytes that hash to the registry's shasum are parsed as a zip; other bytes fail the shasum
   // check (verifyArchive) before it ever reads these placeholder values.
-  const zipHashes = dl.sha256 === meta.shasum ? await zipHashesOf(dl.path, meta) : NOT_HASHED;
+  const zipHashes = dl.sha256 === meta.shasum ? await zipHashesOf(dl, meta, ctx) : NOT_HASHED;
   return { path: dl.path, size: dl.size, sha256: dl.sha256, reused: false, zipHashes };
 }
 
@@ -142,8 +143,13 @@ const NOT_HASHED: ZipHashes = { h1Zip: 'h1:not-computed', h1Unpacked: 'h1:not-co
  * Downloads into the store's tmp/. Bytes that do not hash to the registry's shasum (damaged in
  * transit, or a short body that looked complete) are fetched once more before verification judges.
  */
-async function downloadOnceMoreIfDamaged(meta: DownloadMeta, ctx: PackageContext): Promise<DownloadResult> {
-  const first = await ctx.source.download(meta, ctx.store.tmpPath());
+async function downloadOnceMoreIfDamaged(
+  meta: DownloadMeta,
+  ctx: PackageContext,
+): Promise<DownloadResult<StreamingZipHasher>> {
+  // The zip's entries are hashed while it downloads; a new hasher for each attempt.
+  const observe = (): StreamingZipHasher => new StreamingZipHasher();
+  const first = await ctx.source.download(meta, ctx.store.tmpPath(), observe);
   if (first.sha256 === meta.shasum) return first;
   ctx.report({
     type: 'warning',
@@ -152,11 +158,30 @@ async function downloadOnceMoreIfDamaged(meta: DownloadMeta, ctx: PackageContext
       `expected ${meta.shasum}; downloading it once more`,
   });
   await rm(first.path, { force: true });
-  return ctx.source.download(meta, ctx.store.tmpPath());
+  return ctx.source.download(meta, ctx.store.tmpPath(), observe);
 }
 
-/** Both h1: of a downloaded zip; a VERIFY_BAD_ZIP names the package and archive, not the temp file. */
-async function zipHashesOf(file: string, meta: DownloadMeta): Promise<ZipHashes> {
+/**
+ * Both h1: of a downloaded zip: from the hashing done while it downloaded when its central directory
+ * confirms it, else from a pass over the file. A VERIFY_BAD_ZIP names the package and archive, not
+ * the temp file.
+ */
+async function zipHashesOf(
+  dl: DownloadResult<StreamingZipHasher>,
+  meta: DownloadMeta,
+  ctx: PackageContext,
+): Promise<ZipHashes> {
+  const file = dl.path;
+  const streamed: StreamedZip = dl.observer
+    ? await dl.observer.finish()
+    : { ok: false, why: 'the download was not observed' };
+  const hashes = await hashStreamedZip(file, streamed);
+  if (hashes) return hashes;
+  const why = streamed.ok ? 'its central directory differs from what streamed' : streamed.why;
+  ctx.report({
+    type: 'debug',
+    message: `${describe(meta.ref)}: hashing ${meta.filename} again from the file (${why})`,
+  });
   try {
     return await hashZip(file);
   } catch (err) {

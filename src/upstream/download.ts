@@ -40,28 +40,63 @@ export async function readBodyLimited(body: Readable, limits: BodyLimits): Promi
 }
 
 /**
+ * Sees every byte of a download as it is written (e.g. to hash a zip's entries on the way). `write`
+ * returning false pauses the body until `drained()` resolves. One observer serves one attempt.
+ */
+export interface BodyObserver {
+  write(chunk: Buffer): boolean;
+  drained(): Promise<void>;
+  /** The attempt failed: release what is held, nothing more will come. */
+  abandon(): void;
+}
+
+/** Bytes per file write: TLS delivers at most 16 KiB per chunk, and every write is a thread-pool round trip. */
+const WRITE_BYTES = 256 * 1024;
+
+/**
  * Streams the body to `destPath` (truncating it), hashing while writing: memory stays constant and
- * nothing past `maxBytes` is written. Returns the size and lowercase sha256 hex.
+ * nothing past `maxBytes` is written. The body's chunks reach the file in 256 KiB writes and, when
+ * given, `observer` in arrival order. Returns the size and lowercase sha256 hex.
  */
 export async function streamBodyToFile(
   body: Readable,
   destPath: string,
   limits: BodyLimits,
+  observer?: BodyObserver,
 ): Promise<{ size: number; sha256: string }> {
   checkDeclaredLength(limits);
   const hash = createHash('sha256');
   let size = 0;
+  let gathered: Buffer[] = [];
+  let gatheredBytes = 0;
+  const batch = (): Buffer => {
+    const out = gathered.length === 1 ? gathered[0]! : Buffer.concat(gathered, gatheredBytes);
+    gathered = [];
+    gatheredBytes = 0;
+    return out;
+  };
   const meter = new Transform({
     transform(chunk: Buffer, _encoding, callback) {
       if (size + chunk.length > limits.maxBytes) return callback(tooLarge(limits, 'sent more'));
       size += chunk.length;
       hash.update(chunk);
-      callback(null, chunk);
+      gathered.push(chunk);
+      gatheredBytes += chunk.length;
+      const out = gatheredBytes >= WRITE_BYTES ? batch() : undefined;
+      if (!observer || observer.write(chunk)) return callback(null, out);
+      observer.drained().then(
+        () => callback(null, out),
+        (err: unknown) => callback(err as Error),
+      );
+    },
+    flush(callback) {
+      callback(null, gatheredBytes > 0 ? batch() : undefined);
     },
   });
   try {
     await pipeline(body, meter, createWriteStream(destPath, { flags: 'w' }));
   } catch (err) {
+    observer?.abandon();
     if (isFileSystemError(err)) {
       throw new RepoxyError('IO', `cannot write ${destPath}: ${(err as Error).message}`, { cause: err });
     }

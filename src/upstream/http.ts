@@ -13,7 +13,7 @@ import {
   requireJsonContentType,
 } from './answer.ts';
 import { createDispatcher } from './dispatcher.ts';
-import { readBodyLimited, streamBodyToFile } from './download.ts';
+import { readBodyLimited, streamBodyToFile, type BodyObserver } from './download.ts';
 import type { AuthContext } from './http-failures.ts';
 import {
   AttemptFailure,
@@ -139,21 +139,29 @@ export class UpstreamHttp {
   /**
    * Streams `url` to `destPath`, hashing while writing; each retry restarts the file. With
    * `expectedSize` the body must be exactly that long. On failure the partial file is removed.
+   * `observe` makes an observer for each attempt; the successful attempt's is returned.
    */
-  async downloadToFile(
+  async downloadToFile<O extends BodyObserver = never>(
     url: string,
     destPath: string,
-    opts: { expectedSize?: number; maxBytes?: number } = {},
-  ): Promise<DownloadedFile> {
+    opts: { expectedSize?: number; maxBytes?: number; observe?: () => O } = {},
+  ): Promise<DownloadedFile & { observer: O | undefined }> {
     const cap = Math.min(opts.maxBytes ?? this.options.maxArchiveBytes, opts.expectedSize ?? Infinity);
     try {
       return await this.#withRetries(url, undefined, (attempt) =>
         this.#attempt(url, { auth: undefined, accept: undefined, attempt }, async (answer) => {
           const limits = limitsOf(answer, cap);
           requireExpectedSize(answer.url, limits.declaredLength, opts.expectedSize);
-          const { size, sha256 } = await streamBodyToFile(answer.body, destPath, limits);
-          requireExpectedSize(answer.url, size, opts.expectedSize);
-          return { size, sha256, finalUrl: answer.url };
+          // A fresh observer per attempt: a retry starts the file, and what is seen of it, anew.
+          const observer = opts.observe?.();
+          const { size, sha256 } = await streamBodyToFile(answer.body, destPath, limits, observer);
+          try {
+            requireExpectedSize(answer.url, size, opts.expectedSize);
+          } catch (err) {
+            observer?.abandon();
+            throw err;
+          }
+          return { size, sha256, finalUrl: answer.url, observer };
         }),
       );
     } catch (err) {

@@ -7,6 +7,7 @@ import type { ProvidersService } from './discovery.ts';
 import { ServiceDiscovery } from './discovery.ts';
 import type { UpstreamHttp } from './http.ts';
 import { parseDownloadDoc, parseVersionsDoc } from './registry-docs.ts';
+import type { BodyObserver } from './download.ts';
 import type { DownloadMeta, DownloadResult, Source, SumsEvidence, VersionsDoc } from './source.ts';
 import { listTokens, redactSecrets } from './tokens.ts';
 
@@ -115,12 +116,16 @@ export class RegistrySource implements Source {
    * `package_size` for this platform the body must be exactly that long; otherwise it is capped at
    * maxArchiveBytes.
    */
-  async download(meta: DownloadMeta, destPath: string): Promise<DownloadResult> {
+  async download<O extends BodyObserver = never>(
+    meta: DownloadMeta,
+    destPath: string,
+    observe?: () => O,
+  ): Promise<DownloadResult<O>> {
     const stated = meta.packages?.[formatPlatform(meta.ref.platform)]?.package_size;
     const expectedSize = stated !== undefined && stated > 0 ? stated : undefined;
     try {
-      const got = await this.#http.downloadToFile(meta.downloadUrl, destPath, { expectedSize });
-      return { path: destPath, size: got.size, sha256: got.sha256 };
+      const got = await this.#http.downloadToFile(meta.downloadUrl, destPath, { expectedSize, observe });
+      return { path: destPath, size: got.size, sha256: got.sha256, observer: got.observer };
     } catch (err) {
       throw this.#failure(err, `archive ${meta.filename} of ${describe(meta.ref)}`);
     }

@@ -1,5 +1,6 @@
 import type { ProviderAddress } from '../domain/address.ts';
 import type { PackageRef } from '../domain/package.ts';
+import type { BodyObserver } from './download.ts';
 
 /** One entry of the registry's `versions` document (PROTOCOL.md §2.2). */
 export interface UpstreamVersion {
@@ -46,10 +47,12 @@ export interface SumsEvidence {
 }
 
 /** The result of streaming an archive to disk. sha256 computed while downloading. */
-export interface DownloadResult {
+export interface DownloadResult<O extends BodyObserver = never> {
   readonly path: string;
   readonly size: number;
   readonly sha256: string;
+  /** The observer of the attempt whose bytes are in `path`, when one was asked for. */
+  readonly observer?: O | undefined;
 }
 
 /**
@@ -62,6 +65,13 @@ export interface Source {
   /** Throws UPSTREAM_PLATFORM_MISSING when the registry answers 404 for that platform. */
   downloadMeta(ref: PackageRef): Promise<DownloadMeta>;
   sums(meta: DownloadMeta): Promise<SumsEvidence>;
-  /** Streams the archive to `destPath` (created; parent exists), hashing as it goes. */
-  download(meta: DownloadMeta, destPath: string): Promise<DownloadResult>;
+  /**
+   * Streams the archive to `destPath` (created; parent exists), hashing as it goes; `observe` makes
+   * an observer that sees each attempt's bytes as they are written.
+   */
+  download<O extends BodyObserver = never>(
+    meta: DownloadMeta,
+    destPath: string,
+    observe?: () => O,
+  ): Promise<DownloadResult<O>>;
 }

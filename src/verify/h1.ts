@@ -4,7 +4,14 @@ import { readdir, realpath } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RepoxyError } from '../domain/errors.ts';
 import type { HashString } from '../domain/hash.ts';
-import { badZip, DEFAULT_ZIP_LIMITS, digestZipEntries, showName } from './zip-entries.ts';
+import {
+  badZip,
+  confirmStreamedEntries,
+  DEFAULT_ZIP_LIMITS,
+  digestZipEntries,
+  showName,
+} from './zip-entries.ts';
+import type { StreamedZip } from './zip-stream.ts';
 import type { ZipEntryDigest, ZipLimits } from './zip-entries.ts';
 import { sha256File } from './zh.ts';
 
@@ -64,7 +71,30 @@ function hash1OfRawNames(files: readonly Hash1File<Buffer>[]): HashString {
  * a zip, exceeds `limits`, holds an unsafe name, or would not unpack (a path both file and directory).
  */
 export async function hashZip(path: string, limits: ZipLimits = DEFAULT_ZIP_LIMITS): Promise<ZipHashes> {
-  const entries = await digestZipEntries(path, limits);
+  return zipHashesOf(await digestZipEntries(path, limits), path);
+}
+
+/**
+ * `hashZip` of the zip at `path` without reading its content again, from what a `StreamingZipHasher`
+ * saw while the file was written. Returns what `hashZip` would, or undefined when the streaming pass
+ * gave up or the central directory does not confirm it: then call `hashZip`, which reports the precise error.
+ */
+export async function hashStreamedZip(
+  path: string,
+  streamed: StreamedZip,
+  limits: ZipLimits = DEFAULT_ZIP_LIMITS,
+): Promise<ZipHashes | undefined> {
+  if (!streamed.ok) return undefined;
+  const entries = await confirmStreamedEntries(path, streamed.entries, limits);
+  if (!entries) return undefined;
+  try {
+    return zipHashesOf(entries, path);
+  } catch {
+    return undefined;
+  }
+}
+
+function zipHashesOf(entries: readonly ZipEntryDigest[], path: string): ZipHashes {
   // go-getter refuses an archive without entries, so no h1Unpacked exists for it (decompress_zip.go).
   if (entries.length === 0) throw badZip(path, 'the archive has no entries; tofu init refuses to unpack it');
   return {

@@ -6,6 +6,7 @@ import * as zlib from 'node:zlib';
 import yauzl from 'yauzl';
 import type { Entry, ZipFile } from 'yauzl';
 import { isRepoxyError, RepoxyError } from '../domain/errors.ts';
+import type { StreamedEntry } from './zip-stream.ts';
 
 /**
  * What reading one zip may cost. Every limit is checked against the central directory BEFORE any
@@ -46,6 +47,7 @@ export interface ZipEntryDigest {
 const INFLATE_CHUNK_BYTES = 256 * 1024;
 const EMPTY_SHA256 = createHash('sha256').digest('hex');
 const SLASH = 0x2f;
+const FLAG_DATA_DESCRIPTOR = 0x0008;
 
 /**
  * Reads every entry of the zip at `path` and hashes its content, one entry at a time (memory does
@@ -75,6 +77,56 @@ export async function digestZipEntries(
     return digests;
   } catch (err) {
     throw isRepoxyError(err) ? err : badZip(path, (err as Error).message, err);
+  } finally {
+    zip.close();
+  }
+}
+
+/**
+ * The digests of the zip at `path` from a streaming pass (`StreamingZipHasher`), confirmed against its
+ * central directory without inflating anything: the central directory must pass every check
+ * `digestZipEntries` makes and list exactly the streamed entries, in order, with the same name bytes,
+ * local-header offset, method, sizes and CRC-32 — then every reader that goes through the central
+ * directory (OpenTofu's, yauzl) reads exactly the bytes that were hashed. Undefined when anything
+ * differs or fails: the caller then runs `digestZipEntries`, which reports the precise error.
+ */
+export async function confirmStreamedEntries(
+  path: string,
+  streamed: readonly StreamedEntry[],
+  limits: ZipLimits = DEFAULT_ZIP_LIMITS,
+): Promise<ZipEntryDigest[] | undefined> {
+  let zip: ZipFile;
+  try {
+    zip = await openZip(path);
+  } catch {
+    return undefined;
+  }
+  try {
+    if (zip.entryCount !== streamed.length || zip.entryCount > limits.maxEntries) return undefined;
+    const central = await listEntries(zip, path, limits);
+    if (central.length !== streamed.length) return undefined;
+    const digests: ZipEntryDigest[] = [];
+    for (const [i, entry] of central.entries()) {
+      const s = streamed[i]!;
+      const same =
+        entry.fileNameRaw.equals(s.name) &&
+        entry.relativeOffsetOfLocalHeader === s.offset &&
+        entry.compressionMethod === s.method &&
+        entry.compressedSize === s.compressedSize &&
+        entry.uncompressedSize === s.uncompressedSize &&
+        entry.crc32 >>> 0 === s.crc32 >>> 0 &&
+        (entry.generalPurposeBitFlag & FLAG_DATA_DESCRIPTOR) === 0;
+      if (!same) return undefined;
+      digests.push({
+        name: entry.fileNameRaw,
+        sha256: endsWithSlash(entry.fileNameRaw) ? EMPTY_SHA256 : s.sha256,
+        kind: kindOf(entry),
+        symlink: isUnixSymlink(entry),
+      });
+    }
+    return digests;
+  } catch {
+    return undefined;
   } finally {
     zip.close();
   }

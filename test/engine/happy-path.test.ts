@@ -49,6 +49,7 @@ describe('engine: a mirror of two hosts × two platforms', () => {
   let tree: Map<string, TreeEntry>;
   let result: ReturnType<typeof succeeded>;
   let warnings: string[];
+  let debug: string[];
 
   before(async () => {
     registry = await startFixtureRegistry({ providers: ALL.map(spec) });
@@ -63,6 +64,7 @@ describe('engine: a mirror of two hosts × two platforms', () => {
     );
     result = succeeded(run);
     warnings = eventsOf(run.events, 'warning').map((e) => e.message);
+    debug = eventsOf(run.events, 'debug').map((e) => e.message);
     tree = await snapshotTree(ws.out());
   });
   after(async () => {
@@ -87,6 +89,13 @@ describe('engine: a mirror of two hosts × two platforms', () => {
     assert.deepEqual(result.missing, []);
     assert.deepEqual(warnings, []);
     assert.equal(result.out, ws.out());
+  });
+
+  it('hashes every archive while downloading it, never from the file again', () => {
+    assert.deepEqual(
+      debug.filter((m) => m.includes('again from the file')),
+      [],
+    );
   });
 
   it('writes exactly the network mirror, the registry view and .nojekyll', () => {

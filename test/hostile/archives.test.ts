@@ -119,7 +119,8 @@ describe('hostile archives', () => {
     });
   }
 
-  const installable: [string, ZipEntrySpec[], string, RegExp][] = [
+  /** What, entries, their h1, the warning expected, and whether the zip is hashed from the file after the download. */
+  const installable: [string, ZipEntrySpec[], string, RegExp, boolean][] = [
     [
       'a symlink entry (unpacked by tofu as a file holding the link text)',
       [BINARY, { name: 'link', data: '/etc/passwd', symlink: true }],
@@ -128,6 +129,7 @@ describe('hostile archives', () => {
         { name: 'link', sha256Hex: sha256Hex('/etc/passwd') },
       ]),
       /symlink entry "?link"?: unpacked as a regular file holding the link text/,
+      false,
     ],
     [
       'duplicate names (HashZip lists both, with the last content)',
@@ -138,9 +140,23 @@ describe('hostile archives', () => {
         { name: 'LICENSE', sha256Hex: sha256Hex('second') },
       ]),
       /duplicate entry "?LICENSE"?: the last one wins when unpacked/,
+      false,
+    ],
+    [
+      'an entry with a data descriptor next to a symlink (hashed from the file, not while downloading)',
+      [
+        { ...BINARY, dataDescriptor: true },
+        { name: 'link', data: 'x', symlink: true },
+      ],
+      dirhashHash1([
+        { name: BINARY.name, sha256Hex: sha256Hex(BINARY.data as string) },
+        { name: 'link', sha256Hex: sha256Hex('x') },
+      ]),
+      /symlink entry "?link"?: unpacked as a regular file/,
+      true,
     ],
   ];
-  for (const [what, entries, h1, reported] of installable) {
+  for (const [what, entries, h1, reported, fromFile] of installable) {
     it(`mirrors ${what} byte for byte, unpacking nothing, and reports it`, GUARD, async () => {
       const zip = buildZip(entries);
       const run = await mirror(zip);
@@ -156,6 +172,10 @@ describe('hostile archives', () => {
         archives: Record<string, { hashes: string[] }>;
       };
       assert.deepEqual(doc.archives['linux_amd64']!.hashes, [h1, `zh:${sha256Hex(zip)}`]);
+      const again = eventsOf(run.events, 'debug').filter((e) =>
+        /hashing \S+ again from the file/.test(e.message),
+      );
+      assert.equal(again.length, fromFile ? 1 : 0, again.map((e) => e.message).join(' | '));
       const tree = await snapshotTree(ws.root);
       for (const [rel, entry] of tree) {
         assert.notEqual(entry.kind, 'symlink', rel);

@@ -18,6 +18,11 @@ export interface ZipEntrySpec {
   readonly declaredSize?: number;
   /** Hostile: the CRC-32 written to the headers instead of the real one. */
   readonly crc32?: number;
+  /**
+   * Write CRC-32 and sizes after the data (flag bit 3, as streaming zip writers do): the local header
+   * carries zeros, the central directory the real values.
+   */
+  readonly dataDescriptor?: boolean;
 }
 
 // 1980-01-01 00:00:00 in MS-DOS format, so equal inputs give byte-identical zips.
@@ -25,6 +30,7 @@ const DOS_TIME = 0;
 const DOS_DATE = (0 << 9) | (1 << 5) | 1;
 const VERSION_MADE_BY_UNIX = (3 << 8) | 20;
 const FLAG_UTF8 = 0x0800;
+const FLAG_DATA_DESCRIPTOR = 0x0008;
 
 const MODE_FILE = 0o100644;
 const MODE_DIR = 0o040755;
@@ -33,6 +39,7 @@ const MSDOS_DIR_ATTR = 0x10;
 
 interface PreparedEntry {
   readonly name: Buffer;
+  readonly descriptor: boolean;
   readonly flags: number;
   readonly method: number;
   readonly crc: number;
@@ -50,8 +57,9 @@ export function buildZip(entries: readonly ZipEntrySpec[]): Buffer {
   for (const entry of prepared) {
     entry.offset = offset;
     const local = localHeader(entry);
-    chunks.push(local, entry.compressed);
-    offset += local.length + entry.compressed.length;
+    const descriptor = entry.descriptor ? dataDescriptor(entry) : Buffer.alloc(0);
+    chunks.push(local, entry.compressed, descriptor);
+    offset += local.length + entry.compressed.length + descriptor.length;
   }
   const central = Buffer.concat(prepared.map(centralHeader));
   chunks.push(central, endOfCentralDirectory(prepared.length, central.length, offset));
@@ -63,9 +71,11 @@ function prepareEntry(spec: ZipEntrySpec): PreparedEntry {
   const method = (spec.method ?? (data.length > 0 ? 'deflate' : 'store')) === 'deflate' ? 8 : 0;
   const name = Buffer.from(spec.name, 'utf8');
   const ascii = name.every((b) => b < 0x80);
+  const descriptor = spec.dataDescriptor === true;
   return {
     name,
-    flags: ascii ? 0 : FLAG_UTF8,
+    descriptor,
+    flags: (ascii ? 0 : FLAG_UTF8) | (descriptor ? FLAG_DATA_DESCRIPTOR : 0),
     method,
     crc: spec.crc32 ?? crc32(data),
     compressed: method === 8 ? deflateRawSync(data) : data,
@@ -89,12 +99,24 @@ function localHeader(e: PreparedEntry): Buffer {
   b.writeUInt16LE(e.method, 8);
   b.writeUInt16LE(DOS_TIME, 10);
   b.writeUInt16LE(DOS_DATE, 12);
-  b.writeUInt32LE(e.crc >>> 0, 14);
-  b.writeUInt32LE(e.compressed.length, 18);
-  b.writeUInt32LE(e.uncompressedSize, 22);
+  if (!e.descriptor) {
+    b.writeUInt32LE(e.crc >>> 0, 14);
+    b.writeUInt32LE(e.compressed.length, 18);
+    b.writeUInt32LE(e.uncompressedSize, 22);
+  }
   b.writeUInt16LE(e.name.length, 26);
   b.writeUInt16LE(0, 28);
   return Buffer.concat([b, e.name]);
+}
+
+/** Signature, CRC-32, compressed and uncompressed size, after the entry's data. */
+function dataDescriptor(e: PreparedEntry): Buffer {
+  const b = Buffer.alloc(16);
+  b.writeUInt32LE(0x08074b50, 0);
+  b.writeUInt32LE(e.crc >>> 0, 4);
+  b.writeUInt32LE(e.compressed.length, 8);
+  b.writeUInt32LE(e.uncompressedSize, 12);
+  return b;
 }
 
 function centralHeader(e: PreparedEntry): Buffer {

@@ -295,6 +295,47 @@ describe('bodies and limits', () => {
     assert.ok((await readFile(dest)).equals(body));
   });
 
+  it('shows each attempt to a fresh observer, pausing the body while it is busy, and abandons the failed one', async () => {
+    const body = fakeBytes('observed', 700_000);
+    a.route('/observed.zip', (_req, res) => {
+      if (a.count('/observed.zip') > 1) return sendBytes(res, body);
+      res.writeHead(200, { 'content-length': body.length });
+      res.write(body.subarray(0, 300_000), () => res.socket?.destroy());
+    });
+    const observers: { seen: Buffer[]; abandoned: boolean; pauses: number }[] = [];
+    const made: object[] = [];
+    const observe = () => {
+      const o = { seen: [] as Buffer[], abandoned: false, pauses: 0 };
+      observers.push(o);
+      let busy = false;
+      const observer = {
+        write(chunk: Buffer) {
+          o.seen.push(Buffer.from(chunk));
+          busy = o.seen.length % 3 === 0; // every third chunk, ask the body to wait
+          return !busy;
+        },
+        drained: async () => {
+          o.pauses++;
+          await new Promise((resolve) => setTimeout(resolve, 1));
+          busy = false;
+        },
+        abandon: () => void (o.abandoned = true),
+      };
+      made.push(observer);
+      return observer;
+    };
+    const dest = path.join(tmp, 'observed.zip');
+    const got = await client().downloadToFile(`${a.origin}/observed.zip`, dest, { observe });
+    assert.equal(observers.length, 2);
+    assert.equal(observers[0]!.abandoned, true, 'the failed attempt was not abandoned');
+    assert.equal(observers[1]!.abandoned, false);
+    assert.ok(Buffer.concat(observers[1]!.seen).equals(body), 'the observer saw other bytes than the body');
+    assert.ok(observers[1]!.pauses > 0);
+    assert.equal(got.observer, made[1], 'not the observer of the attempt that succeeded');
+    assert.ok((await readFile(dest)).equals(body));
+    assert.equal(got.sha256, sha256Hex(body));
+  });
+
   it('reports a body shorter than its Content-Length and removes the partial file', async () => {
     a.route('/short.zip', (_req, res) => {
       res.writeHead(200, { 'content-length': 5000 });
