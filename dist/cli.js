@@ -80505,8 +80505,8 @@ async function readBodyLimited(body, limits) {
 const WRITE_BYTES = 256 * 1024;
 /**
  * Streams the body to `destPath` (truncating it), hashing while writing: memory stays constant and
- * nothing past `maxBytes` is written. The body's chunks reach the file in 256 KiB writes and, when
- * given, `observer` in arrival order. Returns the size and lowercase sha256 hex.
+ * nothing past `maxBytes` is written. The body reaches the file, and `observer` when given, in order
+ * and in 256 KiB batches. Returns the size and lowercase sha256 hex.
  */
 async function streamBodyToFile(body, destPath, limits, observer) {
     checkDeclaredLength(limits);
@@ -80518,23 +80518,30 @@ async function streamBodyToFile(body, destPath, limits, observer) {
         const out = gathered.length === 1 ? gathered[0] : Buffer.concat(gathered, gatheredBytes);
         gathered = [];
         gatheredBytes = 0;
+        hash.update(out);
         return out;
+    };
+    // The observer gets the same 256 KiB batches as the file: no second copy to gather them again.
+    const pass = (out, callback) => {
+        if (!observer || observer.write(out))
+            return callback(null, out);
+        observer.drained().then(() => callback(null, out), (err) => callback(err));
     };
     const meter = new external_node_stream_.Transform({
         transform(chunk, _encoding, callback) {
             if (size + chunk.length > limits.maxBytes)
                 return callback(download_tooLarge(limits, 'sent more'));
             size += chunk.length;
-            hash.update(chunk);
             gathered.push(chunk);
             gatheredBytes += chunk.length;
-            const out = gatheredBytes >= WRITE_BYTES ? batch() : undefined;
-            if (!observer || observer.write(chunk))
-                return callback(null, out);
-            observer.drained().then(() => callback(null, out), (err) => callback(err));
+            if (gatheredBytes < WRITE_BYTES)
+                return callback();
+            pass(batch(), callback);
         },
         flush(callback) {
-            callback(null, gatheredBytes > 0 ? batch() : undefined);
+            if (gatheredBytes === 0)
+                return callback();
+            pass(batch(), callback);
         },
     });
     try {

@@ -55,8 +55,8 @@ const WRITE_BYTES = 256 * 1024;
 
 /**
  * Streams the body to `destPath` (truncating it), hashing while writing: memory stays constant and
- * nothing past `maxBytes` is written. The body's chunks reach the file in 256 KiB writes and, when
- * given, `observer` in arrival order. Returns the size and lowercase sha256 hex.
+ * nothing past `maxBytes` is written. The body reaches the file, and `observer` when given, in order
+ * and in 256 KiB batches. Returns the size and lowercase sha256 hex.
  */
 export async function streamBodyToFile(
   body: Readable,
@@ -73,24 +73,29 @@ export async function streamBodyToFile(
     const out = gathered.length === 1 ? gathered[0]! : Buffer.concat(gathered, gatheredBytes);
     gathered = [];
     gatheredBytes = 0;
+    hash.update(out);
     return out;
+  };
+  // The observer gets the same 256 KiB batches as the file: no second copy to gather them again.
+  const pass = (out: Buffer, callback: (err?: Error | null, data?: Buffer) => void): void => {
+    if (!observer || observer.write(out)) return callback(null, out);
+    observer.drained().then(
+      () => callback(null, out),
+      (err: unknown) => callback(err as Error),
+    );
   };
   const meter = new Transform({
     transform(chunk: Buffer, _encoding, callback) {
       if (size + chunk.length > limits.maxBytes) return callback(tooLarge(limits, 'sent more'));
       size += chunk.length;
-      hash.update(chunk);
       gathered.push(chunk);
       gatheredBytes += chunk.length;
-      const out = gatheredBytes >= WRITE_BYTES ? batch() : undefined;
-      if (!observer || observer.write(chunk)) return callback(null, out);
-      observer.drained().then(
-        () => callback(null, out),
-        (err: unknown) => callback(err as Error),
-      );
+      if (gatheredBytes < WRITE_BYTES) return callback();
+      pass(batch(), callback);
     },
     flush(callback) {
-      callback(null, gatheredBytes > 0 ? batch() : undefined);
+      if (gatheredBytes === 0) return callback();
+      pass(batch(), callback);
     },
   });
   try {

@@ -311,7 +311,7 @@ describe('bodies and limits', () => {
       const observer = {
         write(chunk: Buffer) {
           o.seen.push(Buffer.from(chunk));
-          busy = o.seen.length % 3 === 0; // every third chunk, ask the body to wait
+          busy = o.seen.length % 2 === 0; // every second chunk, ask the body to wait
           return !busy;
         },
         drained: async () => {
