@@ -33,12 +33,33 @@ export async function generateLoopbackCertificate(now = new Date()): Promise<Loo
       { name: 'keyUsage', keyCertSign: true, cRLSign: true, critical: true },
     ],
   });
-  const leaf = await generate([{ name: 'commonName', value: '127.0.0.1' }], {
+  const leaf = await signServerCertificate(
+    { key: ca.private, cert: ca.cert },
+    { commonName: '127.0.0.1', ...LOOPBACK_NAMES, notBeforeDate, notAfterDate },
+  );
+  return { caCertPem: ca.cert, ...leaf };
+}
+
+/**
+ * A server certificate signed by `ca` (EC P-256, SHA-256, not a CA, TLS server authentication only)
+ * whose SANs are `dns` and `ips`: the only names Go checks.
+ */
+export async function signServerCertificate(
+  ca: { key: string; cert: string },
+  leaf: {
+    commonName: string;
+    dns: readonly string[];
+    ips: readonly string[];
+    notBeforeDate: Date;
+    notAfterDate: Date;
+  },
+): Promise<{ certPem: string; keyPem: string }> {
+  const signed = await generate([{ name: 'commonName', value: leaf.commonName }], {
     keyType: 'ec',
     algorithm: 'sha256',
-    notBeforeDate,
-    notAfterDate,
-    ca: { key: ca.private, cert: ca.cert },
+    notBeforeDate: leaf.notBeforeDate,
+    notAfterDate: leaf.notAfterDate,
+    ca,
     extensions: [
       { name: 'basicConstraints', cA: false, critical: true },
       { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
@@ -46,13 +67,13 @@ export async function generateLoopbackCertificate(now = new Date()): Promise<Loo
       {
         name: 'subjectAltName',
         altNames: [
-          ...LOOPBACK_NAMES.dns.map((value) => ({ type: 2 as const, value })),
-          ...LOOPBACK_NAMES.ips.map((ip) => ({ type: 7 as const, ip })),
+          ...leaf.dns.map((value) => ({ type: 2 as const, value })),
+          ...leaf.ips.map((ip) => ({ type: 7 as const, ip })),
         ],
       },
     ],
   });
-  return { caCertPem: ca.cert, certPem: leaf.cert, keyPem: leaf.private };
+  return { certPem: signed.cert, keyPem: signed.private };
 }
 
 /** Where Go looks for the system roots on Linux and the BSDs, first found wins (crypto/x509 root_linux.go). */

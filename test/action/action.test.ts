@@ -8,19 +8,13 @@ import path from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { readOutputs, readStepSummary } from '../support/actions-env.ts';
 import { parseWorkflowCommands } from '../support/actions-harness.ts';
-import { startFixtureRegistry, type FixtureRegistry } from '../support/fixture-registry.ts';
+import type { FixtureRegistry } from '../support/fixture-registry.ts';
 import { createWorkspace, listDir, snapshotTree, type Workspace } from '../engine/support/harness.ts';
 import { assertPackedFilesystemMirror } from '../engine/support/layout.ts';
+import { startTwoHostRegistry, TF_NULL, TOFU_RANDOM } from '../engine/support/providers.ts';
 import { hasStackTrace, runBundledAction, type ActionRun } from '../engine/support/processes.ts';
 
-const TF_NULL = { address: 'registry.terraform.io/hashicorp/null', version: '3.2.3' };
-const TOFU_RANDOM = { address: 'registry.opentofu.org/hashicorp/random', version: '3.6.3' };
 const GUARD = { timeout: 90_000 };
-
-function spec(p: { address: string; version: string }) {
-  const [hostname, namespace, type] = p.address.split('/') as [string, string, string];
-  return { hostname, namespace, type, version: p.version, platforms: ['linux_amd64', 'darwin_arm64'] };
-}
 
 describe('action: node dist/index.js', () => {
   let registry: FixtureRegistry;
@@ -30,7 +24,7 @@ describe('action: node dist/index.js', () => {
   let success: ActionRun | undefined;
 
   before(async () => {
-    registry = await startFixtureRegistry({ providers: [spec(TF_NULL), spec(TOFU_RANDOM)] });
+    registry = await startTwoHostRegistry();
     ws = await createWorkspace();
     workspace = path.join(ws.root, 'workspace');
     await ws.writeLock(

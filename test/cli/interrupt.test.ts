@@ -20,8 +20,8 @@ import {
   type Workspace,
 } from '../engine/support/harness.ts';
 import { CLI_BUNDLE, cliEnvironment, runCli, spawnBundle } from '../engine/support/processes.ts';
+import { providerSpec, TF_NULL } from '../engine/support/providers.ts';
 
-const TF_NULL = { address: 'registry.terraform.io/hashicorp/null', version: '3.2.3' };
 const GUARD = { timeout: 90_000 };
 
 describe('CLI: a run killed with SIGKILL during a download', () => {
@@ -33,16 +33,7 @@ describe('CLI: a run killed with SIGKILL during a download', () => {
 
   before(async () => {
     registry = await startFixtureRegistry({
-      providers: [
-        {
-          hostname: 'registry.terraform.io',
-          namespace: 'hashicorp',
-          type: 'null',
-          version: '3.2.3',
-          platforms: ['linux_amd64'],
-          size: 256 * 1024,
-        },
-      ],
+      providers: [providerSpec(TF_NULL, ['linux_amd64'], { size: 256 * 1024 })],
     });
     ws = await createWorkspace();
     await ws.writeLock('.terraform.lock.hcl', registry.lockFile([TF_NULL], 'both'));

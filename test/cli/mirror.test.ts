@@ -7,19 +7,13 @@ import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
-import { startFixtureRegistry, type FixtureRegistry } from '../support/fixture-registry.ts';
+import type { FixtureRegistry } from '../support/fixture-registry.ts';
 import { createWorkspace, listDir, snapshotTree, type Workspace } from '../engine/support/harness.ts';
 import { assertPackedFilesystemMirror } from '../engine/support/layout.ts';
+import { startTwoHostRegistry, TF_NULL, TOFU_RANDOM } from '../engine/support/providers.ts';
 import { hasStackTrace, runCli } from '../engine/support/processes.ts';
 
-const TF_NULL = { address: 'registry.terraform.io/hashicorp/null', version: '3.2.3' };
-const TOFU_RANDOM = { address: 'registry.opentofu.org/hashicorp/random', version: '3.6.3' };
 const GUARD = { timeout: 60_000 };
-
-function spec(p: { address: string; version: string }) {
-  const [hostname, namespace, type] = p.address.split('/') as [string, string, string];
-  return { hostname, namespace, type, version: p.version, platforms: ['linux_amd64', 'darwin_arm64'] };
-}
 
 describe('CLI: repoxy mirror', () => {
   let registry: FixtureRegistry;
@@ -27,7 +21,7 @@ describe('CLI: repoxy mirror', () => {
   let upstreamFlags: string[];
 
   before(async () => {
-    registry = await startFixtureRegistry({ providers: [spec(TF_NULL), spec(TOFU_RANDOM)] });
+    registry = await startTwoHostRegistry();
     upstreamFlags = registry.upstreamArgs().flatMap((u) => ['--upstream', u]);
     ws = await createWorkspace();
     await ws.writeLock('infra/.terraform.lock.hcl', registry.lockFile([TF_NULL, TOFU_RANDOM], 'both'));

@@ -1,13 +1,11 @@
 import assert from 'node:assert/strict';
-import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { filesystemMirrorConfig, networkMirrorConfig } from '../../src/serve/cli-config.ts';
-import { generateTestCertificates, type TestCertificates } from '../support/tls.ts';
-import { mirrorWithCli } from './support/build.ts';
+import type { TestCertificates } from '../support/tls.ts';
 import { assertInstalledEverything, assertLockKept } from './support/checks.ts';
-import { startStaticSite, type StaticSite } from './support/static-site.ts';
+import { servePublishedMirror } from './support/published.ts';
+import type { StaticSite } from './support/static-site.ts';
 import { selectClients } from './support/client.ts';
-import { describe as output } from './support/process.ts';
 import { initWith, SELECTED, startWorld, writeClientFiles, type World } from './support/world.ts';
 
 /** Issue 7, steps 2 and 3: `init` from the published mirror, as a network and a filesystem mirror. */
@@ -19,11 +17,7 @@ for (const kind of selectClients()) {
     let site: StaticSite;
     before(async () => {
       world = await startWorld(kind);
-      mirrorDir = path.join(await world.tempDir('published'), 'mirror');
-      const built = await mirrorWithCli(world, { lockfiles: [world.lockFile], out: mirrorDir });
-      assert.equal(built.code, 0, output(built));
-      certs = await generateTestCertificates();
-      site = await startStaticSite({ root: mirrorDir, prefix: 'my-repo', tls: certs });
+      ({ mirrorDir, certs, site } = await servePublishedMirror(world));
     });
     after(async () => {
       await site?.close();

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { networkMirrorConfig, registryViewConfig } from '../../src/serve/cli-config.ts';
 import { generateTestCertificates, type TestCertificates } from '../support/tls.ts';
-import { mirrorWithCli } from './support/build.ts';
+import { publishMirror } from './support/published.ts';
 import { escape, oneLine, shortName } from './support/checks.ts';
 import { startStaticSite, type StaticSite } from './support/static-site.ts';
 import { selectClients, type ClientKind } from './support/client.ts';
@@ -36,9 +36,7 @@ for (const kind of selectClients()) {
     const sites: StaticSite[] = [];
     before(async () => {
       world = await startWorld(kind);
-      mirrorDir = path.join(await world.tempDir('published'), 'mirror');
-      const built = await mirrorWithCli(world, { lockfiles: [world.lockFile], out: mirrorDir });
-      assert.equal(built.code, 0, output(built));
+      mirrorDir = await publishMirror(world);
       certs = await generateTestCertificates();
     });
     after(async () => {

@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
-import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { registryViewConfig } from '../../src/serve/cli-config.ts';
-import { generateTestCertificates, type TestCertificates } from '../support/tls.ts';
-import { mirrorWithCli } from './support/build.ts';
+import type { TestCertificates } from '../support/tls.ts';
 import { assertInstalledEverything, escape, oneLine, shortName } from './support/checks.ts';
 import { readLock } from './support/lock.ts';
-import { startStaticSite, type StaticSite } from './support/static-site.ts';
+import { servePublishedMirror } from './support/published.ts';
+import type { StaticSite } from './support/static-site.ts';
 import { selectClients } from './support/client.ts';
 import { describe as output } from './support/process.ts';
 import {
@@ -32,11 +31,7 @@ for (const kind of selectClients()) {
     let site: StaticSite;
     before(async () => {
       world = await startWorld(kind);
-      const mirrorDir = path.join(await world.tempDir('published'), 'mirror');
-      const built = await mirrorWithCli(world, { lockfiles: [world.lockFile], out: mirrorDir });
-      assert.equal(built.code, 0, output(built));
-      certs = await generateTestCertificates();
-      site = await startStaticSite({ root: mirrorDir, prefix: 'my-repo', tls: certs });
+      ({ certs, site } = await servePublishedMirror(world));
     });
     after(async () => {
       await site?.close();

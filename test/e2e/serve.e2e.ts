@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { actionsEnv, readEnvFile, readOutputs, readState } from '../support/actions-env.ts';
-import { DIST_SERVE_ACTION, mirrorWithCli, runActionBundle } from './support/build.ts';
+import { DIST_SERVE_ACTION, runActionBundle } from './support/build.ts';
 import { assertInstalledEverything, assertLockKept } from './support/checks.ts';
 import { selectClients } from './support/client.ts';
 import { describe as output } from './support/process.ts';
+import { publishMirror } from './support/published.ts';
 import { initWith, startWorld, type World } from './support/world.ts';
 
 /**
@@ -27,9 +27,7 @@ for (const kind of selectClients()) {
         );
       }
       world = await startWorld(kind);
-      mirrorDir = path.join(await world.tempDir('published'), 'mirror');
-      const built = await mirrorWithCli(world, { lockfiles: [world.lockFile], out: mirrorDir });
-      assert.equal(built.code, 0, output(built));
+      mirrorDir = await publishMirror(world);
     });
     after(async () => {
       for (const pid of serverPids) if (isRunning(pid)) process.kill(pid, 'SIGTERM');

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
-import { startFixtureRegistry, type FaultKind, type FixtureRegistry } from '../support/fixture-registry.ts';
+import type { FaultKind, FixtureRegistry } from '../support/fixture-registry.ts';
 import { fakeHash, lockFileText } from '../support/lockfile-fixtures.ts';
 import {
   buildOptions,
@@ -21,9 +21,8 @@ import {
   type TreeEntry,
   type Workspace,
 } from './support/harness.ts';
+import { startTwoHostRegistry, TF_NULL, TOFU_RANDOM } from './support/providers.ts';
 
-const TF_NULL = { address: 'registry.terraform.io/hashicorp/null', version: '3.2.3' };
-const TOFU_RANDOM = { address: 'registry.opentofu.org/hashicorp/random', version: '3.6.3' };
 const PLATFORM = 'linux_amd64';
 const GUARD = { timeout: 60_000 };
 
@@ -36,11 +35,6 @@ const TARGETS: readonly RegExp[] = [
   /\.zip$/,
 ];
 
-function spec(p: { address: string; version: string }) {
-  const [hostname, namespace, type] = p.address.split('/') as [string, string, string];
-  return { hostname, namespace, type, version: p.version, platforms: [PLATFORM, 'darwin_arm64'] };
-}
-
 function describePackage(p: { address: string; version: string }): string {
   return `${p.address} ${p.version} ${PLATFORM}`;
 }
@@ -51,7 +45,7 @@ describe('engine: upstream faults', () => {
   let good: Map<string, TreeEntry>;
 
   before(async () => {
-    registry = await startFixtureRegistry({ providers: [spec(TF_NULL), spec(TOFU_RANDOM)] });
+    registry = await startTwoHostRegistry();
     ws = await createWorkspace();
     await ws.writeLock('locks.hcl', registry.lockFile([TF_NULL, TOFU_RANDOM], 'both'));
     succeeded(await runBuild(buildOptions(ws, registry.upstreamArgs())));

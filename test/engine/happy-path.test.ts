@@ -21,18 +21,12 @@ import {
   type Workspace,
 } from './support/harness.ts';
 import { assertPackedFilesystemMirror, readNetworkMirror } from './support/layout.ts';
+import { providerSpec, TF_NULL, TOFU_RANDOM } from './support/providers.ts';
 
 const SERVED = ['darwin_arm64', 'linux_amd64', 'windows_amd64'];
 const WANTED = ['linux_amd64', 'darwin_arm64'];
-const TF_NULL = { address: 'registry.terraform.io/hashicorp/null', version: '3.2.3' };
-const TOFU_RANDOM = { address: 'registry.opentofu.org/hashicorp/random', version: '3.6.3' };
 const TOFU_NULL = { address: 'registry.opentofu.org/hashicorp/null', version: '3.2.4' };
 const ALL = [TF_NULL, TOFU_RANDOM, TOFU_NULL];
-
-function spec(p: { address: string; version: string }) {
-  const [hostname, namespace, type] = p.address.split('/') as [string, string, string];
-  return { hostname, namespace, type, version: p.version, platforms: SERVED, size: 48 * 1024 };
-}
 
 /** `{"versions":{...}}` / `{"archives":{...}}` written by hand: sorted keys, 2 spaces, final newline. */
 function json(value: unknown): string {
@@ -52,7 +46,9 @@ describe('engine: a mirror of two hosts × two platforms', () => {
   let debug: string[];
 
   before(async () => {
-    registry = await startFixtureRegistry({ providers: ALL.map(spec) });
+    registry = await startFixtureRegistry({
+      providers: ALL.map((p) => providerSpec(p, SERVED, { size: 48 * 1024 })),
+    });
     ws = await createWorkspace();
     await ws.writeLock('envs/a/.terraform.lock.hcl', registry.lockFile([TF_NULL, TOFU_RANDOM], 'both'));
     await ws.writeLock('envs/b/.terraform.lock.hcl', registry.lockFile([TOFU_RANDOM, TOFU_NULL], 'zh'));

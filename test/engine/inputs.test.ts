@@ -19,14 +19,14 @@ import {
   succeeded,
   type Workspace,
 } from './support/harness.ts';
+import { providerSpec, type ProviderVersion } from './support/providers.ts';
 
 const BOTH = { address: 'registry.example.com/acme/both', version: '1.0.0' };
 const LINUX_ONLY = { address: 'registry.example.com/acme/linuxonly', version: '2.0.0' };
 const WINDOWS_ONLY = { address: 'registry.example.com/acme/winonly', version: '0.1.0' };
 
-function spec(p: { address: string; version: string }, platforms: string[]) {
-  const [hostname, namespace, type] = p.address.split('/') as [string, string, string];
-  return { hostname, namespace, type, version: p.version, platforms, size: 8 * 1024 };
+function spec(p: ProviderVersion, platforms: string[]) {
+  return providerSpec(p, platforms, { size: 8 * 1024 });
 }
 
 describe('engine: inputs', () => {

@@ -7,22 +7,12 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { after, afterEach, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { dirhashHash1, sha256Hex } from '../support/fixture-registry/hashes.ts';
-import { generateSigningKey, type SigningKey } from '../support/pgp.ts';
 import { buildZip, type ZipEntrySpec } from '../support/zip-builder.ts';
-import {
-  buildOptions,
-  createWorkspace,
-  failedWith,
-  runBuild,
-  snapshotTree,
-  succeeded,
-  eventsOf,
-  type Workspace,
-} from '../engine/support/harness.ts';
+import { failedWith, snapshotTree, succeeded, eventsOf } from '../engine/support/harness.ts';
 import { assertNothingPublished, cacheDirOf } from './support/containment.ts';
-import { publishPackage, startHostileRegistry, type HostileRegistry } from './support/hostile-registry.ts';
+import { hostileSuite } from './support/suite.ts';
 
 const HOST = 'registry.example.com';
 const PACKAGE = `${HOST}/acme/widget 1.0.0 linux_amd64`;
@@ -31,22 +21,10 @@ const BINARY: ZipEntrySpec = { name: 'terraform-provider-widget_v1.0.0', data: '
 const GUARD = { timeout: 60_000 };
 
 describe('hostile archives', () => {
-  let registry: HostileRegistry;
-  let signer: SigningKey;
-  let ws: Workspace;
-
-  before(async () => {
-    registry = await startHostileRegistry();
-    signer = await generateSigningKey();
-  });
-  afterEach(async () => {
-    registry.reset();
-    await ws.remove();
-  });
-  after(() => registry.close());
+  const hostile = hostileSuite();
 
   async function mirror(zip: Buffer) {
-    const published = await publishPackage(registry, signer, {
+    const { run } = await hostile.attempt({
       host: HOST,
       namespace: 'acme',
       type: 'widget',
@@ -55,9 +33,7 @@ describe('hostile archives', () => {
       zip,
       packagesExtension: true,
     });
-    ws = await createWorkspace();
-    await ws.writeLock('lock.hcl', published.lockFile);
-    return runBuild(buildOptions(ws, [registry.upstreamArg(HOST)], { cacheDir: cacheDirOf(ws) }));
+    return run;
   }
 
   const refused: [string, () => Buffer, RegExp][] = [
@@ -114,8 +90,11 @@ describe('hostile archives', () => {
       const err = failedWith(await mirror(zip()), 'VERIFY_BAD_ZIP');
       assert.match(err.message, says);
       assert.ok(err.message.includes(`  - ${PACKAGE}: archive ${ARCHIVE} is not a `), err.message);
-      assert.ok(!err.message.includes(cacheDirOf(ws)), `the message shows a temp path: ${err.message}`);
-      await assertNothingPublished(ws, ['lock.hcl']);
+      assert.ok(
+        !err.message.includes(cacheDirOf(hostile.ws)),
+        `the message shows a temp path: ${err.message}`,
+      );
+      await assertNothingPublished(hostile.ws, ['lock.hcl']);
     });
   }
 
@@ -166,7 +145,7 @@ describe('hostile archives', () => {
         warnings.some((m) => reported.test(m) && m.startsWith(PACKAGE)),
         `reported: ${warnings.join(' | ')}`,
       );
-      const dir = path.join(ws.out(), HOST, 'acme', 'widget');
+      const dir = path.join(hostile.ws.out(), HOST, 'acme', 'widget');
       assert.deepEqual(await readFile(path.join(dir, ARCHIVE)), zip);
       const doc = JSON.parse(await readFile(path.join(dir, '1.0.0.json'), 'utf8')) as {
         archives: Record<string, { hashes: string[] }>;
@@ -176,7 +155,7 @@ describe('hostile archives', () => {
         /hashing \S+ again from the file/.test(e.message),
       );
       assert.equal(again.length, fromFile ? 1 : 0, again.map((e) => e.message).join(' | '));
-      const tree = await snapshotTree(ws.root);
+      const tree = await snapshotTree(hostile.ws.root);
       for (const [rel, entry] of tree) {
         assert.notEqual(entry.kind, 'symlink', rel);
         assert.ok(!/(^|\/)(link|LICENSE)$/.test(rel), `${rel} was unpacked`);

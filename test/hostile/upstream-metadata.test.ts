@@ -8,29 +8,21 @@ import type { ServerResponse } from 'node:http';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { startFixtureRegistry, type FixtureRegistry } from '../support/fixture-registry.ts';
 import { buildZip } from '../support/zip-builder.ts';
-import { generateSigningKey, type SigningKey } from '../support/pgp.ts';
 import {
   buildOptions,
   createWorkspace,
   failedWith,
-  FAST_UPSTREAM,
   filesOf,
   runBuild,
   snapshotTree,
   succeeded,
   type Workspace,
 } from '../engine/support/harness.ts';
+import { providerSpec, TF_NULL } from '../engine/support/providers.ts';
 import type { BuildOptions } from '../../src/engine.ts';
 import { assertNothingPublished, cacheDirOf } from './support/containment.ts';
-import {
-  publishPackage,
-  sendBytes,
-  sendEndless,
-  sendRedirect,
-  startHostileRegistry,
-  type HostileRegistry,
-  type PackageSpec,
-} from './support/hostile-registry.ts';
+import { sendBytes, sendEndless, sendRedirect, type PackageSpec } from './support/hostile-registry.ts';
+import { hostileSuite } from './support/suite.ts';
 
 const HOST = 'registry.example.com';
 const BASE = { host: HOST, namespace: 'acme', type: 'widget', version: '1.0.0', platform: 'linux_amd64' };
@@ -43,33 +35,11 @@ const DOC_PATH = `/${HOST}/v1/providers/acme/widget/1.0.0/download/linux/amd64`;
 const ARCHIVE_PATH = `/${HOST}/files/acme/widget/1.0.0/archive.zip`;
 
 describe('hostile upstream metadata', () => {
-  let registry: HostileRegistry;
-  let signer: SigningKey;
-  let ws: Workspace;
-
-  before(async () => {
-    registry = await startHostileRegistry();
-    signer = await generateSigningKey();
-  });
-  afterEach(async () => {
-    registry.reset();
-    await ws.remove();
-  });
-  after(() => registry.close());
+  const hostile = hostileSuite();
 
   /** Publishes the package with `change` applied, and runs the engine on its lock file. */
-  async function attempt(change: Partial<PackageSpec>, options: Partial<BuildOptions> = {}) {
-    const published = await publishPackage(registry, signer, { ...BASE, zip: ZIP, ...change });
-    ws = await createWorkspace();
-    await ws.writeLock('lock.hcl', published.lockFile);
-    const run = await runBuild(
-      buildOptions(ws, [registry.upstreamArg(HOST)], {
-        cacheDir: cacheDirOf(ws),
-        ...options,
-        upstreamOptions: { ...FAST_UPSTREAM, ...options.upstreamOptions },
-      }),
-    );
-    return { run, published };
+  function attempt(change: Partial<PackageSpec>, options: Partial<BuildOptions> = {}) {
+    return hostile.attempt({ ...BASE, zip: ZIP, ...change }, options);
   }
 
   const rewrite = (fields: Record<string, unknown>) => (doc: Record<string, unknown>) => ({
@@ -92,7 +62,7 @@ describe('hostile upstream metadata', () => {
         const err = failedWith(run, 'UPSTREAM_BAD_RESPONSE');
         assert.match(err.message, /filename .* is not a plain terraform-provider-\*\.zip file name/);
         assert.ok(err.message.includes(`${HOST}/acme/widget 1.0.0 linux_amd64`), err.message);
-        await assertNothingPublished(ws, ['lock.hcl']);
+        await assertNothingPublished(hostile.ws, ['lock.hcl']);
       });
     }
 
@@ -112,7 +82,7 @@ describe('hostile upstream metadata', () => {
         const { run } = await attempt({ document: rewrite({ download_url: url }) });
         const err = failedWith(run, 'UPSTREAM_BAD_RESPONSE');
         assert.match(err.message, says);
-        await assertNothingPublished(ws, ['lock.hcl']);
+        await assertNothingPublished(hostile.ws, ['lock.hcl']);
       });
     }
 
@@ -123,16 +93,16 @@ describe('hostile upstream metadata', () => {
         routes: { '/etc/passwd': (_q, r) => sendBytes(r, ZIP, 'application/zip') },
       });
       succeeded(run);
-      assert.ok(registry.requests.some((r) => r.path === '/etc/passwd'));
-      const zips = filesOf(await snapshotTree(ws.out())).filter((f) => /\.zip$|passwd/i.test(f));
+      assert.ok(hostile.registry.requests.some((r) => r.path === '/etc/passwd'));
+      const zips = filesOf(await snapshotTree(hostile.ws.out())).filter((f) => /\.zip$|passwd/i.test(f));
       assert.deepEqual(zips, [`${HOST}/acme/widget/terraform-provider-widget_1.0.0_linux_amd64.zip`]);
     });
 
     it('refuses a NUL in download_url (sent percent-encoded, then not found)', GUARD, async () => {
       const { run } = await attempt({ document: rewrite({ download_url: `${ARCHIVE_PATH}\u0000.zip` }) });
       failedWith(run, 'UPSTREAM_NOT_FOUND');
-      assert.ok(registry.requests.some((r) => r.path === `${ARCHIVE_PATH}%00.zip`));
-      await assertNothingPublished(ws, ['lock.hcl']);
+      assert.ok(hostile.registry.requests.some((r) => r.path === `${ARCHIVE_PATH}%00.zip`));
+      await assertNothingPublished(hostile.ws, ['lock.hcl']);
     });
 
     const badFields: [string, Record<string, unknown>, RegExp][] = [
@@ -154,7 +124,7 @@ describe('hostile upstream metadata', () => {
       it(`refuses a download document with ${what}`, GUARD, async () => {
         const { run } = await attempt({ document: rewrite(fields) });
         assert.match(failedWith(run, 'UPSTREAM_BAD_RESPONSE').message, says);
-        await assertNothingPublished(ws, ['lock.hcl']);
+        await assertNothingPublished(hostile.ws, ['lock.hcl']);
       });
     }
   });
@@ -166,14 +136,14 @@ describe('hostile upstream metadata', () => {
         { upstreamOptions: { retries: 0, maxJsonBytes: 256 * 1024 } },
       );
       assert.match(failedWith(run, 'UPSTREAM_TOO_LARGE').message, /sent more than the limit of 262144 bytes/);
-      await assertNothingPublished(ws, ['lock.hcl']);
+      await assertNothingPublished(hostile.ws, ['lock.hcl']);
     });
 
     it('stops an archive that never ends at the package_size the registry stated', GUARD, async () => {
       const { run } = await attempt({ packagesExtension: true, archive: (_q, r) => sendEndless(r) });
       const err = failedWith(run, 'UPSTREAM_TOO_LARGE');
       assert.match(err.message, new RegExp(`limit of ${ZIP.length} bytes`));
-      await assertNothingPublished(ws, ['lock.hcl']);
+      await assertNothingPublished(hostile.ws, ['lock.hcl']);
     });
 
     it('stops an archive that never ends at maxArchiveBytes when no size is stated', GUARD, async () => {
@@ -182,7 +152,7 @@ describe('hostile upstream metadata', () => {
         { upstreamOptions: { maxArchiveBytes: 1024 * 1024, retries: 0 } },
       );
       assert.match(failedWith(run, 'UPSTREAM_TOO_LARGE').message, /limit of 1048576 bytes/);
-      await assertNothingPublished(ws, ['lock.hcl']);
+      await assertNothingPublished(hostile.ws, ['lock.hcl']);
     });
 
     it(
@@ -200,7 +170,7 @@ describe('hostile upstream metadata', () => {
         );
         const err = failedWith(run, 'UPSTREAM_HTTP');
         assert.match(err.message, new RegExp(`ended after ${ZIP.length} of ${ZIP.length + 1000} bytes`));
-        await assertNothingPublished(ws, ['lock.hcl']);
+        await assertNothingPublished(hostile.ws, ['lock.hcl']);
       },
     );
 
@@ -214,7 +184,7 @@ describe('hostile upstream metadata', () => {
         err.message,
         new RegExp(`archive is ${ZIP.length - 10} bytes but the registry says package_size ${ZIP.length}`),
       );
-      await assertNothingPublished(ws, ['lock.hcl']);
+      await assertNothingPublished(hostile.ws, ['lock.hcl']);
     });
 
     it(
@@ -223,8 +193,8 @@ describe('hostile upstream metadata', () => {
       async () => {
         const { run } = await attempt({ archive: (_q, r) => sendBytes(r, ZIP.subarray(0, ZIP.length - 10)) });
         assert.match(failedWith(run, 'VERIFY_SHASUM').message, /archive has incorrect checksum/);
-        assert.equal(registry.requests.filter((r) => r.path.endsWith('/archive.zip')).length, 2);
-        await assertNothingPublished(ws, ['lock.hcl']);
+        assert.equal(hostile.registry.requests.filter((r) => r.path.endsWith('/archive.zip')).length, 2);
+        await assertNothingPublished(hostile.ws, ['lock.hcl']);
       },
     );
   });
@@ -238,7 +208,7 @@ describe('hostile upstream metadata', () => {
         },
       });
       assert.match(failedWith(run, 'UPSTREAM_REDIRECT').message, /redirect loop back to/);
-      await assertNothingPublished(ws, ['lock.hcl']);
+      await assertNothingPublished(hostile.ws, ['lock.hcl']);
     });
 
     it('refuses a redirect chain longer than maxRedirects', GUARD, async () => {
@@ -250,7 +220,7 @@ describe('hostile upstream metadata', () => {
       );
       const { run } = await attempt({ archive: (_q, r) => sendRedirect(r, '/hop/0'), routes: hops });
       assert.match(failedWith(run, 'UPSTREAM_REDIRECT').message, /more than 5 redirects/);
-      await assertNothingPublished(ws, ['lock.hcl']);
+      await assertNothingPublished(hostile.ws, ['lock.hcl']);
     });
   });
 });
@@ -258,20 +228,9 @@ describe('hostile upstream metadata', () => {
 describe('hostile upstream metadata: the fixture registry faults', () => {
   let registry: FixtureRegistry;
   let ws: Workspace;
-  const NULL = { address: 'registry.terraform.io/hashicorp/null', version: '3.2.3' };
 
   before(async () => {
-    registry = await startFixtureRegistry({
-      providers: [
-        {
-          hostname: 'registry.terraform.io',
-          namespace: 'hashicorp',
-          type: 'null',
-          version: '3.2.3',
-          platforms: ['linux_amd64'],
-        },
-      ],
-    });
+    registry = await startFixtureRegistry({ providers: [providerSpec(TF_NULL, ['linux_amd64'])] });
   });
   afterEach(async () => {
     registry.clearFaults();
@@ -281,7 +240,7 @@ describe('hostile upstream metadata: the fixture registry faults', () => {
 
   async function run() {
     ws = await createWorkspace();
-    await ws.writeLock('lock.hcl', registry.lockFile([NULL], 'both'));
+    await ws.writeLock('lock.hcl', registry.lockFile([TF_NULL], 'both'));
     return runBuild(buildOptions(ws, registry.upstreamArgs(), { cacheDir: cacheDirOf(ws) }));
   }
 

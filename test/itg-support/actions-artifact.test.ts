@@ -1,12 +1,16 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { BlobServiceClient, StorageSharedKeyCredential } from '@azure/storage-blob';
-import { isProcessAlive } from '../support/azurite.ts';
 import { actionsEnv, readOutputs } from '../support/actions-env.ts';
-import { runWithActionsEnv, startActionsBackends, type ActionsBackends } from '../support/actions-harness.ts';
+import {
+  runWithActionsEnv,
+  startActionsBackends,
+  stopActionsBackends,
+  type ActionsBackends,
+} from '../support/actions-harness.ts';
 import { seedBytes } from '../support/seeded.ts';
 
 // The real @actions/artifact (v4 results service) against Azurite + the in-repo results service.
@@ -112,12 +116,7 @@ describe('@actions/artifact against Azurite and the results service', () => {
     backends = await startActionsBackends();
   });
 
-  after(async () => {
-    const pid = backends?.azurite.pid;
-    await backends?.stop();
-    rmSync(scratch, { recursive: true, force: true });
-    if (pid !== undefined) assert.equal(isProcessAlive(pid), false, `Azurite PID ${pid} still running`);
-  });
+  after(() => stopActionsBackends(backends, scratch));
 
   test('uploadArtifact, then getArtifact + downloadArtifact in another job, round-trips the tree', async () => {
     const first = backends.results.requests.length;

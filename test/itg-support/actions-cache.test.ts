@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { isProcessAlive } from '../support/azurite.ts';
 import { actionsEnv, readOutputs } from '../support/actions-env.ts';
 import {
   parseWorkflowCommands,
   runWithActionsEnv,
   startActionsBackends,
+  stopActionsBackends,
   type ActionsBackends,
   type ChildResult,
 } from '../support/actions-harness.ts';
@@ -90,12 +90,7 @@ describe('@actions/cache against Azurite and the results service', () => {
     backends = await startActionsBackends();
   });
 
-  after(async () => {
-    const pid = backends?.azurite.pid;
-    await backends?.stop();
-    rmSync(scratch, { recursive: true, force: true });
-    if (pid !== undefined) assert.equal(isProcessAlive(pid), false, `Azurite PID ${pid} still running`);
-  });
+  after(() => stopActionsBackends(backends, scratch));
 
   test('saveCache then restoreCache in a fresh workspace round-trips files and directories', async () => {
     const binary = Buffer.concat([seedBytes('cache', 'a'), seedBytes('cache', 'b'), Buffer.alloc(70_000, 7)]);

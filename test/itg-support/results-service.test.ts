@@ -3,8 +3,11 @@ import { createHash } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { BlockBlobClient } from '@azure/storage-blob';
 import { runtimeToken } from '../support/actions-env.ts';
-import { startActionsBackends, type ActionsBackends } from '../support/actions-harness.ts';
-import { isProcessAlive } from '../support/azurite.ts';
+import {
+  startActionsBackends,
+  stopActionsBackends,
+  type ActionsBackends,
+} from '../support/actions-harness.ts';
 
 // The results service spoken to directly, the way the libraries' twirp JSON clients speak to it.
 
@@ -26,11 +29,7 @@ describe('results service stand-in', () => {
     backends = await startActionsBackends();
   });
 
-  after(async () => {
-    const pid = backends?.azurite.pid;
-    await backends?.stop();
-    if (pid !== undefined) assert.equal(isProcessAlive(pid), false, `Azurite PID ${pid} still running`);
-  });
+  after(() => stopActionsBackends(backends));
 
   test('listens on 127.0.0.1 with a trailing-slash base URL', () => {
     assert.match(backends.results.url, /^http:\/\/127\.0\.0\.1:\d+\/$/);

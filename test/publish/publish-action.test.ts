@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -10,9 +10,9 @@ import {
   parseWorkflowCommands,
   runWithActionsEnv,
   startActionsBackends,
+  stopActionsBackends,
   type ActionsBackends,
 } from '../support/actions-harness.ts';
-import { isProcessAlive } from '../support/azurite.ts';
 import { startFakeGitHubApi, type FakeGitHubApi } from '../serve/github-api.ts';
 import {
   buildFixtureMirror,
@@ -67,10 +67,7 @@ describe('publishMirror', () => {
   });
   after(async () => {
     await api?.stop();
-    const pid = backends?.azurite.pid;
-    await backends?.stop();
-    rmSync(scratch, { recursive: true, force: true });
-    if (pid !== undefined) assert.equal(isProcessAlive(pid), false, `Azurite PID ${pid} still running`);
+    await stopActionsBackends(backends, scratch);
   });
 
   test('pages: uploads github-pages holding one artifact.tar of the mirror, and looks up the Pages URL', async () => {

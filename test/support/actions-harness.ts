@@ -1,6 +1,8 @@
+import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import path from 'node:path';
-import { startAzurite, type Azurite } from './azurite.ts';
+import { isProcessAlive, startAzurite, type Azurite } from './azurite.ts';
 import { startResultsService, type ResultsService } from './results-service.ts';
 
 /**
@@ -163,4 +165,18 @@ export async function startActionsBackends(): Promise<ActionsBackends> {
       await azurite.stop();
     },
   };
+}
+
+/**
+ * Stops `backends` (when they started), removes `scratch` (when given) and asserts that Azurite's
+ * process has exited.
+ */
+export async function stopActionsBackends(
+  backends: ActionsBackends | undefined,
+  scratch?: string,
+): Promise<void> {
+  const pid = backends?.azurite.pid;
+  await backends?.stop();
+  if (scratch !== undefined) rmSync(scratch, { recursive: true, force: true });
+  if (pid !== undefined) assert.equal(isProcessAlive(pid), false, `Azurite PID ${pid} still running`);
 }

@@ -1,4 +1,5 @@
 import { generate } from 'selfsigned';
+import { signServerCertificate } from '../../src/serve/certificate.ts';
 
 /** A private CA and a server certificate it signed, all PEM. */
 export interface TestCertificates {
@@ -30,24 +31,9 @@ export async function generateTestCertificates(
   });
   const dnsNames = options.dnsNames ?? ['localhost'];
   const ips = options.ips ?? ['127.0.0.1', '127.0.0.2', '::1'];
-  const leaf = await generate([{ name: 'commonName', value: dnsNames[0] ?? ips[0] ?? 'localhost' }], {
-    keyType: 'ec',
-    algorithm: 'sha256',
-    notBeforeDate,
-    notAfterDate,
-    ca: { key: ca.private, cert: ca.cert },
-    extensions: [
-      { name: 'basicConstraints', cA: false, critical: true },
-      { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
-      { name: 'extKeyUsage', serverAuth: true },
-      {
-        name: 'subjectAltName',
-        altNames: [
-          ...dnsNames.map((value) => ({ type: 2 as const, value })),
-          ...ips.map((ip) => ({ type: 7 as const, ip })),
-        ],
-      },
-    ],
-  });
-  return { caCertPem: ca.cert, certPem: leaf.cert, keyPem: leaf.private };
+  const leaf = await signServerCertificate(
+    { key: ca.private, cert: ca.cert },
+    { commonName: dnsNames[0] ?? ips[0] ?? 'localhost', dns: dnsNames, ips, notBeforeDate, notAfterDate },
+  );
+  return { caCertPem: ca.cert, ...leaf };
 }
