@@ -79488,6 +79488,8 @@ function checkLockHash(e) {
         throw new errors_RepoxyError('VERIFY_LOCK_HASH', `the lock files record only [${e.lockHashes.join(', ')}]; OpenTofu does not support any of these checksum formats (expected h1: or zh:)`);
     }
     const zh = hash_zhHash(e.download.sha256);
+    if (!e.zipHashes)
+        throw new Error('internal: no zip hashes for an archive that passed the shasum check');
     const { h1Zip, h1Unpacked } = e.zipHashes;
     const matched = [zh, h1Zip, h1Unpacked].filter((h, i, all) => usable.has(h) && all.indexOf(h) === i);
     if (matched.length === 0) {
@@ -79813,17 +79815,20 @@ async function attempt(ref, provider, ctx) {
             await ctx.store.evictArchive(got.sha256);
         throw err;
     }
-    for (const note of got.zipHashes.notes)
+    const zipHashes = got.zipHashes;
+    if (!zipHashes)
+        throw new Error('internal: an archive passed verification without zip hashes');
+    for (const note of zipHashes.notes)
         ctx.report({ type: 'warning', message: `${describe(ref)}: ${note}` });
     const localPath = got.reused ? got.path : await ctx.store.admitArchive(got.path, got.sha256);
     if (!got.reused)
-        await ctx.store.writeRef(ctx.store.archiveRefPath(ref), JSON.stringify({ sha256: got.sha256, ...got.zipHashes }));
+        await ctx.store.writeRef(ctx.store.archiveRefPath(ref), JSON.stringify({ sha256: got.sha256, ...zipHashes }));
     const record = {
         ref,
         filename: meta.filename,
         size: got.size,
         zh: `zh:${got.sha256}`,
-        h1: got.zipHashes.h1Zip,
+        h1: zipHashes.h1Zip,
         source: got.reused ? 'store' : 'upstream',
         downloadUrl: meta.downloadUrl,
         verification,
@@ -79851,11 +79856,12 @@ async function obtainArchive(meta, ctx) {
     }
     const dl = await downloadOnceMoreIfDamaged(meta, ctx);
     // Only bytes that hash to the registry's shasum are parsed as a zip; other bytes fail the shasum
-    // check (verifyArchive) before it ever reads these placeholder values.
-    const zipHashes = dl.sha256 === meta.shasum ? await obtain_zipHashesOf(dl, meta, ctx) : NOT_HASHED;
+    // check (verifyArchive) before their zip hashes could matter.
+    const zipHashes = dl.sha256 === meta.shasum ? await obtain_zipHashesOf(dl, meta, ctx) : undefined;
+    if (!zipHashes)
+        dl.observer?.abandon(); // its entries do not matter: stop inflating them
     return { path: dl.path, size: dl.size, sha256: dl.sha256, reused: false, zipHashes };
 }
-const NOT_HASHED = { h1Zip: 'h1:not-computed', h1Unpacked: 'h1:not-computed', notes: [] };
 /**
  * Downloads into the store's tmp/. Bytes that do not hash to the registry's shasum (damaged in
  * transit, or a short body that looked complete) are fetched once more before verification judges.

@@ -38,7 +38,8 @@ interface Obtained {
   readonly size: number;
   readonly sha256: string;
   readonly reused: boolean;
-  readonly zipHashes: ZipHashes;
+  /** Undefined when the bytes do not hash to the registry's shasum: verification then fails on it. */
+  readonly zipHashes: ZipHashes | undefined;
 }
 
 /**
@@ -90,20 +91,21 @@ async function attempt(
     if (got.reused) await ctx.store.evictArchive(got.sha256);
     throw err;
   }
-  for (const note of got.zipHashes.notes)
-    ctx.report({ type: 'warning', message: `${describe(ref)}: ${note}` });
+  const zipHashes = got.zipHashes;
+  if (!zipHashes) throw new Error('internal: an archive passed verification without zip hashes');
+  for (const note of zipHashes.notes) ctx.report({ type: 'warning', message: `${describe(ref)}: ${note}` });
   const localPath = got.reused ? got.path : await ctx.store.admitArchive(got.path, got.sha256);
   if (!got.reused)
     await ctx.store.writeRef(
       ctx.store.archiveRefPath(ref),
-      JSON.stringify({ sha256: got.sha256, ...got.zipHashes }),
+      JSON.stringify({ sha256: got.sha256, ...zipHashes }),
     );
   const record: ArchiveRecord = {
     ref,
     filename: meta.filename,
     size: got.size,
     zh: `zh:${got.sha256}`,
-    h1: got.zipHashes.h1Zip,
+    h1: zipHashes.h1Zip,
     source: got.reused ? 'store' : 'upstream',
     downloadUrl: meta.downloadUrl,
     verification,
@@ -132,12 +134,11 @@ async function obtainArchive(meta: DownloadMeta, ctx: PackageContext): Promise<O
   }
   const dl = await downloadOnceMoreIfDamaged(meta, ctx);
   // Only bytes that hash to the registry's shasum are parsed as a zip; other bytes fail the shasum
-  // check (verifyArchive) before it ever reads these placeholder values.
-  const zipHashes = dl.sha256 === meta.shasum ? await zipHashesOf(dl, meta, ctx) : NOT_HASHED;
+  // check (verifyArchive) before their zip hashes could matter.
+  const zipHashes = dl.sha256 === meta.shasum ? await zipHashesOf(dl, meta, ctx) : undefined;
+  if (!zipHashes) dl.observer?.abandon(); // its entries do not matter: stop inflating them
   return { path: dl.path, size: dl.size, sha256: dl.sha256, reused: false, zipHashes };
 }
-
-const NOT_HASHED: ZipHashes = { h1Zip: 'h1:not-computed', h1Unpacked: 'h1:not-computed', notes: [] };
 
 /**
  * Downloads into the store's tmp/. Bytes that do not hash to the registry's shasum (damaged in

@@ -14,7 +14,11 @@ export interface ArchiveEvidence {
   readonly meta: DownloadMeta;
   readonly sums: SumsEvidence;
   readonly download: DownloadResult;
-  readonly zipHashes: ZipHashes;
+  /**
+   * Both h1: of the staged zip; undefined when its bytes do not hash to the registry's shasum (they are
+   * then never parsed as a zip, and the shasum check fails before anything reads these).
+   */
+  readonly zipHashes: ZipHashes | undefined;
   /** Every hash the lock files record for this provider version (any platform, any scheme). */
   readonly lockHashes: readonly HashString[];
   /** Require a signature even for registry.opentofu.org providers without keys (OPENTOFU_ENFORCE_GPG_VALIDATION). */
@@ -191,6 +195,7 @@ function checkLockHash(e: ArchiveEvidence): CheckResult {
     );
   }
   const zh = zhHash(e.download.sha256);
+  if (!e.zipHashes) throw new Error('internal: no zip hashes for an archive that passed the shasum check');
   const { h1Zip, h1Unpacked } = e.zipHashes;
   const matched = [zh, h1Zip, h1Unpacked].filter((h, i, all) => usable.has(h) && all.indexOf(h) === i);
   if (matched.length === 0) {
