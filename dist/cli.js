@@ -79877,6 +79877,7 @@ async function downloadOnceMoreIfDamaged(meta, ctx) {
         message: `${describe(meta.ref)}: ${meta.filename} arrived with sha256 ${first.sha256} (${first.size} bytes), ` +
             `expected ${meta.shasum}; downloading it once more`,
     });
+    first.observer?.abandon();
     await (0,promises_.rm)(first.path, { force: true });
     return ctx.source.download(meta, ctx.store.tmpPath(), observe);
 }

@@ -158,6 +158,7 @@ async function downloadOnceMoreIfDamaged(
       `${describe(meta.ref)}: ${meta.filename} arrived with sha256 ${first.sha256} (${first.size} bytes), ` +
       `expected ${meta.shasum}; downloading it once more`,
   });
+  first.observer?.abandon();
   await rm(first.path, { force: true });
   return ctx.source.download(meta, ctx.store.tmpPath(), observe);
 }

@@ -243,6 +243,25 @@ describe('hashing while downloading defers to hashZip', () => {
   });
 });
 
+describe('a download that fails while its zip is being hashed', () => {
+  it('abandon() stops inflating, and finish() then says why at once', async () => {
+    const { bytes } = await writeZipToBuffer([
+      {
+        name: 'terraform-provider-big_v1.0.0',
+        mode: 0o755,
+        chunks: binaryContentChunks('abandon', 2 * 1024 * 1024),
+      },
+    ]);
+    const hasher = new StreamingZipHasher();
+    hasher.write(bytes.subarray(0, 300_000)); // mid-entry: an inflater is busy
+    hasher.abandon();
+    assert.deepEqual(await hasher.finish(), { ok: false, why: 'the download failed' });
+    // Bytes after abandon() change nothing.
+    assert.equal(hasher.write(bytes.subarray(300_000)), true);
+    assert.deepEqual(await hasher.finish(), { ok: false, why: 'the download failed' });
+  });
+});
+
 async function written(bytes: Buffer): Promise<string> {
   const file = path.join(dir, `w${counter++}.zip`);
   await writeFile(file, bytes);
