@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import { collectChildOutput } from '../../test/support/child-output.ts';
 
 /** What one measured child process did. */
 export interface Measured {
@@ -37,34 +38,28 @@ export function runMeasured(
   const [bin, argv] = viaTime ? [GNU_TIME, ['-v', command, ...args]] : [command, [...args]];
   const started = performance.now();
   const child = spawn(bin, argv, { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
   let partial = '';
-  child.stderr.setEncoding('utf8').on('data', (d: string) => {
-    stderr += d;
-    if (!options.onStderrLine) return;
-    const lines = (partial + d).split('\n');
-    partial = lines.pop() ?? '';
-    const at = (performance.now() - started) / 1000;
-    for (const line of lines) options.onStderrLine(line, at);
+  const output = collectChildOutput(child, {
+    timeoutMs: options.timeoutMs,
+    label: 'bench',
+    onStderr: (chunk) => {
+      if (!options.onStderrLine) return;
+      const lines = (partial + chunk.toString('utf8')).split('\n');
+      partial = lines.pop() ?? '';
+      const at = (performance.now() - started) / 1000;
+      for (const line of lines) options.onStderrLine(line, at);
+    },
   });
-  const timer = setTimeout(() => {
-    stderr += `\n[bench] killed PID ${child.pid} after ${options.timeoutMs} ms\n`;
-    if (child.pid !== undefined) process.kill(child.pid, 'SIGKILL');
-  }, options.timeoutMs);
-  return new Promise((resolve, reject) => {
-    child.once('error', (err) => {
-      clearTimeout(timer);
-      reject(new Error(`cannot start ${command}: ${err.message}`, { cause: err }));
-    });
-    child.once('close', (code) => {
-      clearTimeout(timer);
+  return output.then(
+    ({ code, stdout, stderr }) => {
       const seconds = (performance.now() - started) / 1000;
       const report = viaTime ? splitTimeReport(stderr) : { rest: stderr, peakRssMb: null, cpuSeconds: null };
-      resolve({ code, stdout, seconds, ...report, stderr: report.rest });
-    });
-  });
+      return { code, stdout, seconds, ...report, stderr: report.rest };
+    },
+    (err: Error) => {
+      throw new Error(`cannot start ${command}: ${err.message}`, { cause: err });
+    },
+  );
 }
 
 /** GNU time -v appends its report to stderr, starting with a "Command being timed:" line. */

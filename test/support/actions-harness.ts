@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { isProcessAlive, startAzurite, type Azurite } from './azurite.ts';
+import { collectChildOutput, type ChildOutput } from './child-output.ts';
 import { startResultsService, type ResultsService } from './results-service.ts';
 
 /**
@@ -19,12 +20,7 @@ const LOOPBACK_NO_PROXY = '127.0.0.1,127.0.0.2,localhost';
 /** A TypeScript/ESM file run with `node --import tsx`, or ESM JavaScript resolved from the repo root. */
 export type ChildScript = { file: string; args?: string[] } | { code: string };
 
-export interface ChildResult {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
+export type ChildResult = ChildOutput;
 
 export interface RunOptions {
   /** Working directory of the step; defaults to env.GITHUB_WORKSPACE, as on a runner. */
@@ -77,25 +73,7 @@ export function runWithActionsEnv(
     env: childEnvironment(env),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-  const timeoutMs = options.timeoutMs ?? 120_000;
-  const timer = setTimeout(() => {
-    stderr += `\n[harness] killed PID ${child.pid} after ${timeoutMs} ms\n`;
-    child.kill('SIGKILL');
-  }, timeoutMs);
-  return new Promise((resolve, reject) => {
-    child.once('error', (err) => {
-      clearTimeout(timer);
-      reject(err);
-    });
-    child.once('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr });
-    });
-  });
+  return collectChildOutput(child, { timeoutMs: options.timeoutMs ?? 120_000, label: 'harness' });
 }
 
 /** One `::command key=value,...::message` line an action printed (annotations, masks, groups). */

@@ -1,11 +1,8 @@
 import { spawn } from 'node:child_process';
+import { collectChildOutput, type ChildOutput } from '../../support/child-output.ts';
 
 /** A finished child process. */
-export interface ProcessResult {
-  readonly code: number | null;
-  readonly signal: NodeJS.Signals | null;
-  readonly stdout: string;
-  readonly stderr: string;
+export interface ProcessResult extends ChildOutput {
   readonly seconds: number;
 }
 
@@ -34,26 +31,15 @@ export function runProcess(
     env: options.env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-  child.stderr.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString('utf8');
-    options.stderrTo?.write(chunk);
+  const output = collectChildOutput(child, {
+    timeoutMs: options.timeoutMs ?? 120_000,
+    label: 'e2e',
+    onStderr: (chunk) => options.stderrTo?.write(chunk),
   });
-  const timeoutMs = options.timeoutMs ?? 120_000;
-  const timer = setTimeout(() => {
-    stderr += `\n[e2e] killed PID ${child.pid} after ${timeoutMs} ms\n`;
-    child.kill('SIGKILL');
-  }, timeoutMs);
-  return new Promise((resolve, reject) => {
-    child.once('error', (err) => {
-      clearTimeout(timer);
-      reject(new Error(`cannot start ${command}: ${err.message}`, { cause: err }));
-    });
-    child.once('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr, seconds: (performance.now() - started) / 1000 });
-    });
-  });
+  return output.then(
+    (out) => ({ ...out, seconds: (performance.now() - started) / 1000 }),
+    (err: Error) => {
+      throw new Error(`cannot start ${command}: ${err.message}`, { cause: err });
+    },
+  );
 }

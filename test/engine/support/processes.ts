@@ -8,17 +8,13 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { actionsEnv } from '../../support/actions-env.ts';
 import { childEnvironment } from '../../support/actions-harness.ts';
+import { collectChildOutput, type ChildOutput } from '../../support/child-output.ts';
 
 export const REPO_ROOT = path.resolve(import.meta.dirname, '../../..');
 export const CLI_BUNDLE = path.join(REPO_ROOT, 'dist', 'cli.js');
 export const ACTION_BUNDLE = path.join(REPO_ROOT, 'dist', 'index.js');
 
-export interface ProcessResult {
-  readonly code: number | null;
-  readonly signal: NodeJS.Signals | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
+export type ProcessResult = ChildOutput;
 
 export interface SpawnedProcess {
   readonly child: ChildProcess;
@@ -38,24 +34,7 @@ export function spawnBundle(
     env: options.env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-  const timer = setTimeout(() => {
-    stderr += `\n[test] killed PID ${child.pid} after ${options.timeoutMs ?? 60_000} ms\n`;
-    child.kill('SIGKILL');
-  }, options.timeoutMs ?? 60_000);
-  const done = new Promise<ProcessResult>((resolve, reject) => {
-    child.once('error', (err) => {
-      clearTimeout(timer);
-      reject(err);
-    });
-    child.once('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr });
-    });
-  });
+  const done = collectChildOutput(child, { timeoutMs: options.timeoutMs ?? 60_000, label: 'test' });
   return { child, done };
 }
 
