@@ -33,6 +33,8 @@ export interface BuildOptions {
   readonly concurrency?: number;
   /** A requested platform missing upstream fails the run instead of warning. */
   readonly requireAllPlatforms?: boolean;
+  /** An archive whose SHA256SUMS signature was not checked in this run fails instead of warning. */
+  readonly requireSignatures?: boolean;
   /** Also write the registry-protocol view (`.well-known/terraform.json`, `v1/providers/...`). */
   readonly registryView?: boolean;
   readonly env: NodeJS.ProcessEnv;

@@ -1,5 +1,5 @@
 import type { Diagnostic } from './domain/diagnostic.ts';
-import type { ArchiveRecord, PackageRef, Plan } from './domain/package.ts';
+import type { ArchiveRecord, CheckName, PackageRef, Plan } from './domain/package.ts';
 
 /**
  * What the engine reports while it works. The engine never logs: front doors render these.
@@ -18,6 +18,17 @@ export type EngineEvent =
     }
   | { readonly type: 'platform-missing'; readonly ref: PackageRef; readonly message: string }
   | { readonly type: 'store-corrupt'; readonly ref: PackageRef; readonly message: string }
+  /**
+   * An archive was accepted with a check skipped that a cautious user wants to know about: no signature
+   * (OpenTofu's registry serving no keys) or no lock-file hash for its version. Front doors show it as a
+   * warning; `requireSignatures` turns a skipped signature into a failure instead.
+   */
+  | {
+      readonly type: 'check-skipped';
+      readonly ref: PackageRef;
+      readonly check: Extract<CheckName, 'signature' | 'lock-hash'>;
+      readonly message: string;
+    }
   | { readonly type: 'warning'; readonly message: string }
   | { readonly type: 'debug'; readonly message: string }
   | { readonly type: 'written'; readonly out: string; readonly files: number; readonly bytes: number };
