@@ -83,7 +83,11 @@ export async function buildMirror(options: BuildOptions, report: Reporter): Prom
   await assertReplaceable(path.resolve(options.out));
   const tempStore = options.cacheDir ? undefined : await createTempStore();
   const store = new Store(options.cacheDir ?? tempStore!);
-  await store.init();
+  for (const rel of await store.init())
+    report({
+      type: 'warning',
+      message: `the store's ${rel} was not a directory (a symlink?): replaced by an empty one`,
+    });
   const upstream = createUpstream({
     env: options.env,
     upstreams: options.upstreams,
@@ -95,6 +99,7 @@ export async function buildMirror(options: BuildOptions, report: Reporter): Prom
       source: new CachedSource(store, upstream.source),
       report,
       env: options.env,
+      requireSignatures: options.requireSignatures ?? false,
     };
     const outcome = await mirrorAll(plan, ctx, options);
     const files = [

@@ -39,11 +39,26 @@ export interface CheckResult {
   readonly warnings?: readonly string[];
 }
 
-/** Proof that an archive may be published. Only produced when every check passed or was skippable. */
-export interface Verification {
+/** What the verification chain (PROTOCOL.md §2.4, §3) established for one archive. */
+export interface ChainResult {
   readonly checks: readonly CheckResult[];
   /** Primary key id of the signing key, upper-case hex, when a signature was checked. */
   readonly signingKeyId: string | null;
+}
+
+/**
+ * The trust anchor that proved an archive's bytes, never the store: `lock-file` (its zh:/h1: computed in
+ * this run is one of the lock files' hashes), `upstream-signature` (a SHA256SUMS fetched in this run and
+ * signed by a key fetched in this run lists it), `upstream-document` (the registry sent no keys, so only
+ * the download document fetched over TLS in this run binds its shasum: a skipped signature check).
+ */
+export type AnchorKind = 'lock-file' | 'upstream-signature' | 'upstream-document';
+
+/** Proof that an archive may be published. Only produced when every check passed or was skippable. */
+export interface Verification extends ChainResult {
+  readonly anchor: AnchorKind;
+  /** What the anchor is, e.g. `infra/.terraform.lock.hcl:5 lists zh:…` or `signed by 34365D9472D7468F`. */
+  readonly anchorDetail: string;
 }
 
 /** A verified archive ready for the mirror. */

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { constants as fsc } from 'node:fs';
-import { copyFile, link, mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { RepoxyError } from '../domain/errors.ts';
 import type { MirrorFile } from './network-mirror.ts';
@@ -46,22 +46,17 @@ async function writeFiles(root: string, files: readonly MirrorFile[]): Promise<v
     }
     if (f.kind === 'text') await writeFile(target, f.text, { flag: 'wx', mode: 0o644 });
     else if (f.kind === 'bytes') await writeFile(target, f.bytes, { flag: 'wx', mode: 0o644 });
-    else await linkOrCopy(f.from, target);
+    else await copyVerified(f.from, target);
   }
 }
 
 /**
- * A hard link to the verified archive when the store is on the same filesystem (no bytes copied),
- * else a copy. Either way the mirror holds a regular file: no symlinks.
+ * A copy of the verified archive (a copy-on-write clone where the filesystem can), never a hard link:
+ * the store is untrusted, so nothing published may share an inode with it (writing into a store file
+ * after verification must not change the mirror). The mirror holds a regular file: no symlinks.
  */
-async function linkOrCopy(from: string, target: string): Promise<void> {
-  try {
-    await link(from, target);
-  } catch (e) {
-    if (!['EXDEV', 'EPERM', 'ENOTSUP', 'EMLINK', 'EACCES'].includes((e as NodeJS.ErrnoException).code ?? ''))
-      throw e;
-    await copyFile(from, target, fsc.COPYFILE_EXCL | fsc.COPYFILE_FICLONE);
-  }
+async function copyVerified(from: string, target: string): Promise<void> {
+  await copyFile(from, target, fsc.COPYFILE_EXCL | fsc.COPYFILE_FICLONE);
 }
 
 /** Joins a relative mirror path under root, refusing anything that could escape it. */

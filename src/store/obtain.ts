@@ -1,182 +1,277 @@
-import { rm, stat } from 'node:fs/promises';
-import { formatAddress } from '../domain/address.ts';
+import { rm } from 'node:fs/promises';
 import { isRepoxyError, RepoxyError } from '../domain/errors.ts';
-import type { ArchiveRecord, PackageRef, PlannedProvider } from '../domain/package.ts';
-import { formatPlatform } from '../domain/platform.ts';
+import type { ArchiveRecord, PackageRef, PlannedProvider, Verification } from '../domain/package.ts';
 import type { Reporter } from '../events.ts';
 import type { DownloadMeta, DownloadResult, SumsEvidence } from '../upstream/source.ts';
-import { hashStreamedZip, hashZip } from '../verify/h1.ts';
-import { verifyArchive } from '../verify/verify-archive.ts';
-import { sha256File } from '../verify/zh.ts';
+import { hashStreamedZip, hashZip, type ZipHashes } from '../verify/h1.ts';
+import { describePackage as describe } from '../verify/verify-archive.ts';
 import { StreamingZipHasher, type StreamedZip } from '../verify/zip-stream.ts';
 import type { CachedSource } from './cached-source.ts';
+import { reportSkippedChecks } from './skipped-checks.ts';
+import { measureStoredArchive, type MeasuredArchive } from './stored-archive.ts';
 import type { Store } from './store.ts';
+import {
+  lockAnchor,
+  lockPinsVersion,
+  refuseMismatched,
+  selfConsistent,
+  verifyAgainstUpstream,
+  type ChainOptions,
+} from './trust.ts';
 
 export interface PackageContext {
   readonly store: Store;
   readonly source: CachedSource;
   readonly report: Reporter;
   readonly env: NodeJS.ProcessEnv;
+  /** A signature not verified in this run (no keys, or only a lock anchor) fails the archive. */
+  readonly requireSignatures?: boolean;
 }
 
-/** A verified archive and the upstream evidence that proved it (kept for the registry-protocol view). */
+/** A verified archive and the evidence for the registry-protocol view, trustworthy by an anchor. */
 export interface MirroredPackage {
   readonly record: ArchiveRecord;
   readonly meta: DownloadMeta;
   readonly sums: SumsEvidence;
 }
 
-interface ZipHashes {
-  readonly h1Zip: string;
-  readonly h1Unpacked: string;
-  /** Odd entries to report (symlinks, duplicate names), kept with the archive's record. */
-  readonly notes: readonly string[];
-}
-
-interface Obtained {
-  readonly path: string;
-  readonly size: number;
-  readonly sha256: string;
-  readonly reused: boolean;
-  /** Undefined when the bytes do not hash to the registry's shasum: verification then fails on it. */
-  readonly zipHashes: ZipHashes | undefined;
+/** A stored archive measured in this run, with the stored document that pointed at it. */
+interface Candidate {
+  readonly meta: DownloadMeta;
+  readonly measured: MeasuredArchive;
+  /** Set when a lock-file hash matches the measured bytes. */
+  readonly lock: string | undefined;
 }
 
 /**
- * Fetches (or reuses from the store) and verifies one archive. Fails closed: throws the
- * verification error. When anything came from the store and verification fails, the cached
- * metadata and archive are dropped and the package is fetched once more from upstream.
+ * Mirrors one archive, cheapest anchor first: (a) a stored archive whose bytes match a lock-file hash,
+ * with stored metadata only where it is self-consistent; (b) metadata fetched from upstream in this run,
+ * with the stored archive reused only when its bytes match it; (c) a download. Anything stored that fails
+ * a check is reported (`store-corrupt`), discarded and fetched again. Fails closed: throws VERIFY_*.
  */
 export async function mirrorPackage(
   ref: PackageRef,
   provider: PlannedProvider,
   ctx: PackageContext,
 ): Promise<MirroredPackage> {
-  try {
-    return await attempt(ref, provider, ctx);
-  } catch (err) {
-    if (!isRepoxyError(err) || !err.code.startsWith('VERIFY_')) throw err;
-    const cached = ctx.source.servedFromStore(ref);
-    await ctx.source.forget(ref);
-    if (!cached) throw err;
-    ctx.report({
-      type: 'store-corrupt',
-      ref,
-      message: `cached data failed verification (${err.message}); fetching again`,
-    });
-    return attempt(ref, provider, ctx);
-  }
+  const candidate = await storedCandidate(ref, provider, ctx);
+  const done =
+    (candidate?.lock && !ctx.requireSignatures ? await lockAnchored(provider, candidate, ctx) : undefined) ??
+    (await upstreamAnchored(ref, provider, candidate?.measured, ctx));
+  requireSignature(done.record, ctx);
+  reportSkippedChecks(done.record, ctx.report);
+  return done;
 }
 
-async function attempt(
+/** The stored archive the stored document points at, measured; undefined when none is usable. */
+async function storedCandidate(
   ref: PackageRef,
   provider: PlannedProvider,
+  ctx: PackageContext,
+): Promise<Candidate | undefined> {
+  const meta = await discardIfCorrupt(
+    ref,
+    ctx,
+    () => ctx.source.candidateMeta(ref),
+    () => ctx.source.forget(ref),
+  );
+  if (!meta) return undefined;
+  const measured = await measure(ref, meta.shasum, ctx);
+  if (!measured) return undefined;
+  const lock = lockAnchor(provider, measured);
+  if (!lock && lockPinsVersion(provider)) {
+    await discard(ref, ctx, `${measured.path} matches none of the lock files' hashes`, () =>
+      ctx.store.evictArchive(measured.sha256),
+    );
+    return undefined;
+  }
+  return { meta, measured, lock };
+}
+
+/** (a) LOCK ANCHOR: publishes the stored archive with the stored metadata when that is self-consistent. */
+async function lockAnchored(
+  provider: PlannedProvider,
+  candidate: Candidate,
+  ctx: PackageContext,
+): Promise<MirroredPackage | undefined> {
+  const ref = candidate.meta.ref;
+  const sums = await discardIfCorrupt(
+    ref,
+    ctx,
+    () => ctx.source.candidateSums(ref),
+    () => ctx.source.forget(ref),
+  );
+  if (!sums) return undefined;
+  const checked = await selfConsistent(provider, candidate.meta, sums, candidate.measured, chainOptions(ctx));
+  if ('failed' in checked) {
+    await discard(ref, ctx, `stored metadata is not self-consistent: ${checked.failed}`, () =>
+      ctx.source.forget(ref),
+    );
+    return undefined;
+  }
+  // Anchor: the lock file (the bytes' hash is the lock's); the metadata is only consistent with it.
+  const verification: Verification = { ...checked.chain, anchor: 'lock-file', anchorDetail: candidate.lock! };
+  return packageOf(candidate.meta, sums, candidate.measured, verification, 'store');
+}
+
+/** (b)/(c) UPSTREAM ANCHOR: metadata fetched in this run; the stored archive if its bytes match, else a download. */
+async function upstreamAnchored(
+  ref: PackageRef,
+  provider: PlannedProvider,
+  measured: MeasuredArchive | undefined,
   ctx: PackageContext,
 ): Promise<MirroredPackage> {
   const meta = await ctx.source.downloadMeta(ref);
   const sums = await ctx.source.sums(meta);
-  const got = await obtainArchive(meta, ctx);
-  let verification;
-  try {
-    verification = await verifyArchive({
-      meta,
-      sums,
-      download: { path: got.path, size: got.size, sha256: got.sha256 },
-      zipHashes: got.zipHashes,
-      lockHashes: provider.hashes,
-      enforceGpgValidation: ctx.env.OPENTOFU_ENFORCE_GPG_VALIDATION === 'true',
-      enforceExpiration: ctx.env.OPENTOFU_ENFORCE_GPG_EXPIRATION === 'true',
-    });
-  } catch (err) {
-    if (got.reused) await ctx.store.evictArchive(got.sha256);
-    throw err;
+  if (measured && measured.sha256 !== meta.shasum) {
+    const why = `${measured.path} is not the upstream archive (sha256 ${meta.shasum}) of ${describe(ref)}`;
+    await discard(ref, ctx, why, () => ctx.store.evictArchive(measured.sha256));
   }
-  const zipHashes = got.zipHashes;
-  if (!zipHashes) throw new Error('internal: an archive passed verification without zip hashes');
-  for (const note of zipHashes.notes) ctx.report({ type: 'warning', message: `${describe(ref)}: ${note}` });
-  const localPath = got.reused ? got.path : await ctx.store.admitArchive(got.path, got.sha256);
-  if (!got.reused)
-    await ctx.store.writeRef(
-      ctx.store.archiveRefPath(ref),
-      JSON.stringify({ sha256: got.sha256, ...zipHashes }),
-    );
+  const stored = measured?.sha256 === meta.shasum ? measured : await measure(ref, meta.shasum, ctx);
+  if (stored) {
+    // Anchor: upstream metadata fetched and verified in this run; the stored bytes hash to its shasum.
+    const verification = await verifyAgainstUpstream(provider, meta, sums, stored, chainOptions(ctx));
+    return packageOf(meta, sums, stored, verification, 'store');
+  }
+  const fetched = await download(provider, meta, sums, ctx);
+  // Anchor: upstream metadata fetched and verified in this run; the bytes were downloaded in this run.
+  const verification = await verifyAgainstUpstream(provider, meta, sums, fetched, chainOptions(ctx)).catch(
+    async (err: unknown) => {
+      await rm(fetched.path, { force: true });
+      throw err;
+    },
+  );
+  const localPath = await ctx.store.admitArchive(fetched.path, fetched.sha256);
+  return packageOf(meta, sums, { ...fetched, path: localPath }, verification, 'upstream');
+}
+
+function packageOf(
+  meta: DownloadMeta,
+  sums: SumsEvidence,
+  archive: MeasuredArchive,
+  verification: Verification,
+  source: ArchiveRecord['source'],
+): MirroredPackage {
   const record: ArchiveRecord = {
-    ref,
+    ref: meta.ref,
     filename: meta.filename,
-    size: got.size,
-    zh: `zh:${got.sha256}`,
-    h1: zipHashes.h1Zip,
-    source: got.reused ? 'store' : 'upstream',
+    size: archive.size,
+    zh: `zh:${archive.sha256}`,
+    h1: archive.zipHashes.h1Zip,
+    source,
     downloadUrl: meta.downloadUrl,
     verification,
-    localPath,
+    localPath: archive.path,
   };
   return { record, meta, sums };
 }
 
-/** Reuses a stored archive whose bytes still hash to the expected value, else downloads it. */
-async function obtainArchive(meta: DownloadMeta, ctx: PackageContext): Promise<Obtained> {
-  const { store } = ctx;
-  if (await store.hasArchive(meta.shasum)) {
-    const stored = store.archivePath(meta.shasum);
-    const sha256 = await sha256File(stored);
-    if (sha256 === meta.shasum) {
-      const { size } = await stat(stored);
-      const zipHashes = (await cachedZipHashes(meta.ref, sha256, ctx)) ?? (await hashZip(stored));
-      return { path: stored, size, sha256, reused: true, zipHashes };
-    }
-    ctx.report({
-      type: 'store-corrupt',
-      ref: meta.ref,
-      message: `cached archive for ${describe(meta.ref)} is damaged (sha256 ${sha256}, expected ${meta.shasum}); fetching it again`,
-    });
-    await store.evictArchive(meta.shasum);
-  }
-  const dl = await downloadOnceMoreIfDamaged(meta, ctx);
-  // Only bytes that hash to the registry's shasum are parsed as a zip; other bytes fail the shasum
-  // check (verifyArchive) before their zip hashes could matter.
-  const zipHashes = dl.sha256 === meta.shasum ? await zipHashesOf(dl, meta, ctx) : undefined;
-  if (!zipHashes) dl.observer?.abandon(); // its entries do not matter: stop inflating them
-  return { path: dl.path, size: dl.size, sha256: dl.sha256, reused: false, zipHashes };
+/** With `requireSignatures`, an archive whose SHA256SUMS signature was not verified in this run fails. */
+function requireSignature(record: ArchiveRecord, ctx: PackageContext): void {
+  if (!ctx.requireSignatures || record.verification.anchor === 'upstream-signature') return;
+  throw new RepoxyError(
+    'VERIFY_NO_KEYS',
+    `${describe(record.ref)}: signature check failed: expected a SHA256SUMS signature verified in this run ` +
+      `because signatures are required, actual: ${record.verification.anchorDetail}`,
+  );
 }
 
-/**
- * Downloads into the store's tmp/. Bytes that do not hash to the registry's shasum (damaged in
- * transit, or a short body that looked complete) are fetched once more before verification judges.
- */
-async function downloadOnceMoreIfDamaged(
-  meta: DownloadMeta,
+function chainOptions(ctx: PackageContext): ChainOptions {
+  return {
+    enforceGpgValidation: ctx.env.OPENTOFU_ENFORCE_GPG_VALIDATION === 'true',
+    enforceExpiration: ctx.env.OPENTOFU_ENFORCE_GPG_EXPIRATION === 'true',
+  };
+}
+
+/** Measures the stored archive named `sha256`; a damaged one is reported and evicted (undefined). */
+async function measure(
+  ref: PackageRef,
+  sha256: string,
   ctx: PackageContext,
-): Promise<DownloadResult<StreamingZipHasher>> {
-  // The zip's entries are hashed while it downloads; a new hasher for each attempt.
-  const observe = (): StreamingZipHasher => new StreamingZipHasher();
-  const first = await ctx.source.download(meta, ctx.store.tmpPath(), observe);
-  if (first.sha256 === meta.shasum) return first;
+): Promise<MeasuredArchive | undefined> {
+  return discardIfCorrupt(
+    ref,
+    ctx,
+    () => measureStoredArchive(ctx.store, sha256),
+    () => ctx.store.evictArchive(sha256),
+  );
+}
+
+/** Runs a store read; on STORE_CORRUPT reports it, runs `drop` and answers undefined (fetch again). */
+async function discardIfCorrupt<T>(
+  ref: PackageRef,
+  ctx: PackageContext,
+  read: () => Promise<T | undefined>,
+  drop: () => Promise<void>,
+): Promise<T | undefined> {
+  try {
+    return await read();
+  } catch (err) {
+    if (!isRepoxyError(err) || err.code !== 'STORE_CORRUPT') throw err;
+    await discard(ref, ctx, err.message, drop);
+    return undefined;
+  }
+}
+
+async function discard(
+  ref: PackageRef,
+  ctx: PackageContext,
+  why: string,
+  drop: () => Promise<void>,
+): Promise<void> {
   ctx.report({
-    type: 'warning',
-    message:
-      `${describe(meta.ref)}: ${meta.filename} arrived with sha256 ${first.sha256} (${first.size} bytes), ` +
-      `expected ${meta.shasum}; downloading it once more`,
+    type: 'store-corrupt',
+    ref,
+    message: `${describe(ref)}: store entry discarded: ${why}; fetching again`,
   });
-  first.observer?.abandon();
-  await rm(first.path, { force: true });
-  return ctx.source.download(meta, ctx.store.tmpPath(), observe);
+  await drop();
 }
 
 /**
- * Both h1: of a downloaded zip: from the hashing done while it downloaded when its central directory
- * confirms it, else from a pass over the file. A VERIFY_BAD_ZIP names the package and archive, not
- * the temp file.
+ * Downloads into the store's tmp/ and hashes it while it arrives. Bytes that do not hash to the
+ * registry's shasum (damaged in transit) are fetched once more; verification then judges them.
  */
+async function download(
+  provider: PlannedProvider,
+  meta: DownloadMeta,
+  sums: SumsEvidence,
+  ctx: PackageContext,
+): Promise<MeasuredArchive> {
+  const observe = (): StreamingZipHasher => new StreamingZipHasher();
+  let dl = await ctx.source.download(meta, ctx.store.tmpPath(), observe);
+  if (dl.sha256 !== meta.shasum) {
+    ctx.report({
+      type: 'warning',
+      message:
+        `${describe(meta.ref)}: ${meta.filename} arrived with sha256 ${dl.sha256} (${dl.size} bytes), ` +
+        `expected ${meta.shasum}; downloading it once more`,
+    });
+    dl.observer?.abandon();
+    await rm(dl.path, { force: true });
+    dl = await ctx.source.download(meta, ctx.store.tmpPath(), observe);
+  }
+  if (dl.sha256 !== meta.shasum) {
+    dl.observer?.abandon(); // its entries do not matter: the chain fails on its size or sha256
+    await rm(dl.path, { force: true });
+    await refuseMismatched(
+      provider,
+      meta,
+      sums,
+      { path: dl.path, size: dl.size, sha256: dl.sha256 },
+      chainOptions(ctx),
+    );
+  }
+  return { path: dl.path, size: dl.size, sha256: dl.sha256, zipHashes: await zipHashesOf(dl, meta, ctx) };
+}
+
+/** Both h1: of a downloaded zip, from the hashing done while it downloaded, else from the file. */
 async function zipHashesOf(
   dl: DownloadResult<StreamingZipHasher>,
   meta: DownloadMeta,
   ctx: PackageContext,
 ): Promise<ZipHashes> {
   const file = dl.path;
-  const streamed: StreamedZip = dl.observer
-    ? await dl.observer.finish()
-    : { ok: false, why: 'the download was not observed' };
+  const streamed: StreamedZip = dl.observer ? await dl.observer.finish() : { ok: false, why: 'not observed' };
   const hashes = await hashStreamedZip(file, streamed);
   if (hashes) return hashes;
   const why = streamed.ok ? 'its central directory differs from what streamed' : streamed.why;
@@ -187,35 +282,9 @@ async function zipHashesOf(
   try {
     return await hashZip(file);
   } catch (err) {
+    await rm(file, { force: true });
     if (!isRepoxyError(err) || err.code !== 'VERIFY_BAD_ZIP') throw err;
     const message = `${describe(meta.ref)}: ${err.message.replaceAll(file, `archive ${meta.filename}`)}`;
     throw new RepoxyError('VERIFY_BAD_ZIP', message, { detail: err.detail, cause: err });
   }
-}
-
-async function cachedZipHashes(
-  ref: PackageRef,
-  sha256: string,
-  ctx: PackageContext,
-): Promise<ZipHashes | undefined> {
-  const bytes = await ctx.store.readRef(ctx.store.archiveRefPath(ref));
-  if (!bytes) return undefined;
-  try {
-    const rec = JSON.parse(bytes.toString('utf8')) as {
-      sha256?: string;
-      h1Zip?: string;
-      h1Unpacked?: string;
-      notes?: unknown;
-    };
-    if (rec.sha256 !== sha256 || typeof rec.h1Zip !== 'string' || typeof rec.h1Unpacked !== 'string')
-      return undefined;
-    const notes = Array.isArray(rec.notes) ? rec.notes.filter((n): n is string => typeof n === 'string') : [];
-    return { h1Zip: rec.h1Zip, h1Unpacked: rec.h1Unpacked, notes };
-  } catch {
-    return undefined;
-  }
-}
-
-function describe(ref: PackageRef): string {
-  return `${formatAddress(ref.address)} ${ref.version} ${formatPlatform(ref.platform)}`;
 }

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import { constants as fsc } from 'node:fs';
+import { lstat, mkdir, open, realpath, rename, rm, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { hostnameASCII } from '../domain/address.ts';
 import { RepoxyError } from '../domain/errors.ts';
@@ -7,16 +8,21 @@ import type { PackageRef } from '../domain/package.ts';
 import { formatPlatform } from '../domain/platform.ts';
 
 const SHA256_HEX = /^[0-9a-f]{64}$/;
+/** Stored documents are small (a download document, SHA256SUMS, a signature): larger is not ours. */
+const MAX_REF_BYTES = 4 * 1024 * 1024;
 
 /**
  * The local store kept across runs: upstream metadata under `refs/`, each verified archive once
  * under `packages/sha256/<hex>.zip` (keyed by content, so different bytes never collide).
  * Every write is a temp file + rename, so an interrupted run never leaves a half-written entry.
- * Nothing read from here is trusted: callers re-verify archives against signature-verified values.
+ * Nothing read from here is trusted (anyone who can write the Actions cache writes it): entries must be
+ * regular files (never followed through a symlink), writes stay under the root, and what is read is a
+ * candidate that `store/trust.ts` proves against an anchor from outside the store.
  */
 export class Store {
   readonly root: string;
   private dirty = false;
+  private realRoot: string | undefined;
 
   constructor(root: string) {
     this.root = path.resolve(root);
@@ -27,10 +33,20 @@ export class Store {
     return this.dirty;
   }
 
-  async init(): Promise<void> {
-    await mkdir(path.join(this.root, 'tmp'), { recursive: true });
-    await mkdir(path.join(this.root, 'packages', 'sha256'), { recursive: true });
-    await mkdir(path.join(this.root, 'refs'), { recursive: true });
+  /** Creates the layout; a top-level directory that is not a real directory (a symlink) is replaced. */
+  async init(): Promise<string[]> {
+    await mkdir(this.root, { recursive: true });
+    const replaced: string[] = [];
+    for (const rel of ['tmp', 'packages', path.join('packages', 'sha256'), 'refs']) {
+      const st = await lstat(path.join(this.root, rel)).catch(() => undefined);
+      if (st && !st.isDirectory()) {
+        replaced.push(rel);
+        await rm(path.join(this.root, rel), { recursive: true, force: true });
+      }
+      await mkdir(path.join(this.root, rel), { recursive: true });
+    }
+    this.realRoot = await realpath(this.root);
+    return replaced;
   }
 
   /** Directory of one provider version's metadata. */
@@ -43,30 +59,30 @@ export class Store {
     return path.join(this.versionRefDir(ref), 'download', `${formatPlatform(ref.platform)}.json`);
   }
 
-  archiveRefPath(ref: PackageRef): string {
-    return path.join(this.versionRefDir(ref), 'archives', `${formatPlatform(ref.platform)}.json`);
-  }
-
+  /**
+   * A stored entry's bytes, or undefined when there is none. Throws STORE_CORRUPT when the entry is not
+   * a regular file (a symlink is not followed): the caller reports it and discards it.
+   */
   async readRef(rel: string): Promise<Buffer | undefined> {
-    try {
-      return await readFile(path.join(this.root, rel));
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw new RepoxyError('IO', `cannot read the store entry ${rel}`, { cause: e });
-    }
+    return readRegularFile(path.join(this.root, rel), rel);
   }
 
   async writeRef(rel: string, data: Buffer | string): Promise<void> {
     const target = path.join(this.root, rel);
     await mkdir(path.dirname(target), { recursive: true });
+    await this.assertInside(path.dirname(target), rel);
     const tmp = this.tmpPath();
-    await writeFile(tmp, data);
+    await writeFile(tmp, data, { flag: 'wx' });
     await rename(tmp, target);
     this.dirty = true;
   }
 
   async removeRef(rel: string): Promise<void> {
-    await rm(path.join(this.root, rel), { force: true });
+    const target = path.join(this.root, rel);
+    const dir = await realpath(path.dirname(target)).catch(() => undefined);
+    if (!dir) return;
+    await this.assertInside(dir, rel);
+    await rm(target, { force: true });
     this.dirty = true;
   }
 
@@ -80,19 +96,22 @@ export class Store {
     return path.join(this.root, 'packages', 'sha256', `${sha256}.zip`);
   }
 
-  async hasArchive(sha256: string): Promise<boolean> {
-    return stat(this.archivePath(sha256)).then(
-      (s) => s.isFile(),
-      () => false,
-    );
-  }
-
   /** Moves a verified temp file into `packages/`; returns its final path. */
   async admitArchive(tmp: string, sha256: string): Promise<string> {
     const target = this.archivePath(sha256);
+    await this.assertInside(path.dirname(target), 'packages/sha256');
     await rename(tmp, target);
     this.dirty = true;
     return target;
+  }
+
+  /** Refuses to write through a directory the store redirected elsewhere (a symlinked `refs/` subdirectory). */
+  private async assertInside(dir: string, rel: string): Promise<void> {
+    const real = await realpath(dir);
+    const root = this.realRoot ?? (await realpath(this.root));
+    if (real !== root && !real.startsWith(root + path.sep)) {
+      throw new RepoxyError('STORE_CORRUPT', `the store entry ${rel} leads outside the store (to ${real})`);
+    }
   }
 
   /** Deletes a damaged archive so it is fetched again. */
@@ -104,5 +123,30 @@ export class Store {
   /** Removes leftovers in `tmp/`; call at the end of a run. */
   async cleanTmp(): Promise<void> {
     await rm(path.join(this.root, 'tmp'), { recursive: true, force: true });
+  }
+}
+
+/** Reads `file` only when it is a regular file, opened without following a symlink (O_NOFOLLOW). */
+async function readRegularFile(file: string, rel: string): Promise<Buffer | undefined> {
+  let handle;
+  try {
+    handle = await open(file, fsc.O_RDONLY | fsc.O_NOFOLLOW);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+    if (code === 'ELOOP') throw new RepoxyError('STORE_CORRUPT', `the store entry ${rel} is a symlink`);
+    throw new RepoxyError('IO', `cannot read the store entry ${rel}`, { cause: e });
+  }
+  try {
+    const st = await handle.stat();
+    if (!st.isFile()) throw new RepoxyError('STORE_CORRUPT', `the store entry ${rel} is not a regular file`);
+    if (st.size > MAX_REF_BYTES)
+      throw new RepoxyError(
+        'STORE_CORRUPT',
+        `the store entry ${rel} is ${st.size} bytes, more than any document`,
+      );
+    return await handle.readFile();
+  } finally {
+    await handle.close();
   }
 }

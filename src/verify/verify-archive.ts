@@ -2,7 +2,7 @@ import { DEFAULT_OPENTOFU_HOST, formatAddress } from '../domain/address.ts';
 import { isRepoxyError, RepoxyError } from '../domain/errors.ts';
 import { preferredHashes, zhHash } from '../domain/hash.ts';
 import type { HashString } from '../domain/hash.ts';
-import type { CheckName, CheckResult, PackageRef, Verification } from '../domain/package.ts';
+import type { ChainResult, CheckName, CheckResult, PackageRef } from '../domain/package.ts';
 import { formatPlatform } from '../domain/platform.ts';
 import type { DownloadMeta, DownloadResult, SumsEvidence } from '../upstream/source.ts';
 import type { ZipHashes } from './h1.ts';
@@ -35,7 +35,7 @@ export interface ArchiveEvidence {
  * Throws RepoxyError (VERIFY_*) at the first failure, its message naming provider, version, platform,
  * the check, the expected and the actual value. Fetches nothing; the caller hashes the file first.
  */
-export async function verifyArchive(e: ArchiveEvidence): Promise<Verification> {
+export async function verifyArchive(e: ArchiveEvidence): Promise<ChainResult> {
   const ref = e.meta.ref;
   const checks: CheckResult[] = [];
   checks.push(await inContext(ref, 'registry-packages', () => checkRegistryPackages(e)));

@@ -26,7 +26,7 @@ function record(type: string, version: string, platform: string, localPath: stri
     h1: 'h1:AAAA',
     source: 'upstream',
     downloadUrl: 'https://example.invalid/x.zip',
-    verification: { checks: [], signingKeyId: null },
+    verification: { checks: [], signingKeyId: null, anchor: 'lock-file', anchorDetail: 'test' },
     localPath,
   };
 }

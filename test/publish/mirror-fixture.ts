@@ -109,7 +109,7 @@ async function fixtureArchive(p: FixtureProvider, platform: string, scratch: str
     h1: await h1OfZip(localPath),
     source: 'upstream',
     downloadUrl: `https://releases.example.invalid/${filename}`,
-    verification: { checks: [], signingKeyId: null },
+    verification: { checks: [], signingKeyId: null, anchor: 'lock-file', anchorDetail: 'test' },
     localPath,
   };
 }
