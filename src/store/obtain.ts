@@ -111,7 +111,7 @@ async function lockAnchored(
   }
   // Anchor: the lock file (the bytes' hash is the lock's); the metadata is only consistent with it.
   const verification: Verification = { ...checked.chain, anchor: 'lock-file', anchorDetail: candidate.lock! };
-  return packageOf(candidate.meta, sums, candidate.measured, verification, 'store');
+  return packageOf(candidate.meta, sums, candidate.measured, verification, 'store', ctx);
 }
 
 /** (b)/(c) UPSTREAM ANCHOR: metadata fetched in this run; the stored archive if its bytes match, else a download. */
@@ -131,7 +131,7 @@ async function upstreamAnchored(
   if (stored) {
     // Anchor: upstream metadata fetched and verified in this run; the stored bytes hash to its shasum.
     const verification = await verifyAgainstUpstream(provider, meta, sums, stored, chainOptions(ctx));
-    return packageOf(meta, sums, stored, verification, 'store');
+    return packageOf(meta, sums, stored, verification, 'store', ctx);
   }
   const fetched = await download(provider, meta, sums, ctx);
   // Anchor: upstream metadata fetched and verified in this run; the bytes were downloaded in this run.
@@ -142,7 +142,7 @@ async function upstreamAnchored(
     },
   );
   const localPath = await ctx.store.admitArchive(fetched.path, fetched.sha256);
-  return packageOf(meta, sums, { ...fetched, path: localPath }, verification, 'upstream');
+  return packageOf(meta, sums, { ...fetched, path: localPath }, verification, 'upstream', ctx);
 }
 
 function packageOf(
@@ -151,7 +151,10 @@ function packageOf(
   archive: MeasuredArchive,
   verification: Verification,
   source: ArchiveRecord['source'],
+  ctx: PackageContext,
 ): MirroredPackage {
+  for (const note of archive.zipHashes.notes)
+    ctx.report({ type: 'warning', message: `${describe(meta.ref)}: ${note}` });
   const record: ArchiveRecord = {
     ref: meta.ref,
     filename: meta.filename,
