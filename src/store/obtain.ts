@@ -103,6 +103,7 @@ async function lockAnchored(
   );
   if (!sums) return undefined;
   const checked = await selfConsistent(provider, candidate.meta, sums, candidate.measured, chainOptions(ctx));
+  if ('unanchored' in checked) return undefined;
   if ('failed' in checked) {
     await discard(ref, ctx, `stored metadata is not self-consistent: ${checked.failed}`, () =>
       ctx.source.forget(ref),

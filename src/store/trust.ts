@@ -49,15 +49,19 @@ export async function selfConsistent(
   sums: SumsEvidence,
   measured: MeasuredArchive,
   options: ChainOptions,
-): Promise<{ chain: ChainResult } | { failed: string }> {
+): Promise<{ chain: ChainResult } | { failed: string } | { unanchored: string }> {
+  const locked = new Set<HashString>(provider.hashes);
+  const listed = zhHashesFromSums(sums.sums);
+  if (listed.length === 0) return { failed: 'SHA256SUMS is not a checksums file' };
+  const unlocked = listed.find((h) => !locked.has(h));
+  if (unlocked) {
+    const why = `SHA256SUMS lists ${unlocked}, which no lock file records`;
+    // A lock recording zh: (from SHA256SUMS) records all of them; one with only h1: cannot vouch for it.
+    return locked.has(zhHash(measured.sha256)) ? { failed: why } : { unanchored: why };
+  }
   const expected = archiveFilename(meta);
   if (meta.filename !== expected) return { failed: `the document names ${meta.filename}, not ${expected}` };
   if (meta.signingKeys.length === 0) return { failed: 'the document carries no signing keys' };
-  const locked = new Set<HashString>(provider.hashes);
-  const listed = zhHashesFromSums(sums.sums);
-  const unlocked = listed.find((h) => !locked.has(h));
-  if (listed.length === 0 || unlocked)
-    return { failed: `SHA256SUMS lists ${unlocked ?? 'no valid line'}, which no lock file records` };
   try {
     return { chain: await verifyArchive(evidence(provider, meta, sums, measured, options)) };
   } catch (err) {
