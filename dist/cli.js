@@ -1,7 +1,7 @@
 import { createRequire as __WEBPACK_EXTERNAL_createRequire } from "module";
 /******/ var __webpack_modules__ = ({
 
-/***/ 2400:
+/***/ 1062:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -27,7 +27,7 @@ exports.createFileSystemAdapter = createFileSystemAdapter;
 
 /***/ }),
 
-/***/ 2479:
+/***/ 2913:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -51,15 +51,15 @@ exports.IS_SUPPORT_READDIR_WITH_FILE_TYPES = IS_MATCHED_BY_MAJOR || IS_MATCHED_B
 
 /***/ }),
 
-/***/ 7198:
+/***/ 9260:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.Settings = exports.scandirSync = exports.scandir = void 0;
-const async = __nccwpck_require__(7299);
-const sync = __nccwpck_require__(7200);
-const settings_1 = __nccwpck_require__(2501);
+const async = __nccwpck_require__(8073);
+const sync = __nccwpck_require__(1138);
+const settings_1 = __nccwpck_require__(1635);
 exports.Settings = settings_1.default;
 function scandir(path, optionsOrSettingsOrCallback, callback) {
     if (typeof optionsOrSettingsOrCallback === 'function') {
@@ -84,17 +84,17 @@ function getSettings(settingsOrOptions = {}) {
 
 /***/ }),
 
-/***/ 7299:
+/***/ 8073:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.readdir = exports.readdirWithFileTypes = exports.read = void 0;
-const fsStat = __nccwpck_require__(1470);
-const rpl = __nccwpck_require__(2743);
-const constants_1 = __nccwpck_require__(2479);
-const utils = __nccwpck_require__(1144);
-const common = __nccwpck_require__(770);
+const fsStat = __nccwpck_require__(3004);
+const rpl = __nccwpck_require__(2337);
+const constants_1 = __nccwpck_require__(2913);
+const utils = __nccwpck_require__(1454);
+const common = __nccwpck_require__(3264);
 function read(directory, settings, callback) {
     if (!settings.stats && constants_1.IS_SUPPORT_READDIR_WITH_FILE_TYPES) {
         readdirWithFileTypes(directory, settings, callback);
@@ -195,7 +195,7 @@ function callSuccessCallback(callback, result) {
 
 /***/ }),
 
-/***/ 770:
+/***/ 3264:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -215,16 +215,16 @@ exports.joinPathSegments = joinPathSegments;
 
 /***/ }),
 
-/***/ 7200:
+/***/ 1138:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.readdir = exports.readdirWithFileTypes = exports.read = void 0;
-const fsStat = __nccwpck_require__(1470);
-const constants_1 = __nccwpck_require__(2479);
-const utils = __nccwpck_require__(1144);
-const common = __nccwpck_require__(770);
+const fsStat = __nccwpck_require__(3004);
+const constants_1 = __nccwpck_require__(2913);
+const utils = __nccwpck_require__(1454);
+const common = __nccwpck_require__(3264);
 function read(directory, settings) {
     if (!settings.stats && constants_1.IS_SUPPORT_READDIR_WITH_FILE_TYPES) {
         return readdirWithFileTypes(directory, settings);
@@ -276,14 +276,14 @@ exports.readdir = readdir;
 
 /***/ }),
 
-/***/ 2501:
+/***/ 1635:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 const path = __nccwpck_require__(6928);
-const fsStat = __nccwpck_require__(1470);
-const fs = __nccwpck_require__(2400);
+const fsStat = __nccwpck_require__(3004);
+const fs = __nccwpck_require__(1062);
 class Settings {
     constructor(_options = {}) {
         this._options = _options;
@@ -307,7 +307,7 @@ exports["default"] = Settings;
 
 /***/ }),
 
-/***/ 5497:
+/***/ 3047:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -333,19 +333,19 @@ exports.createDirentFromStats = createDirentFromStats;
 
 /***/ }),
 
-/***/ 1144:
+/***/ 1454:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.fs = void 0;
-const fs = __nccwpck_require__(5497);
+const fs = __nccwpck_require__(3047);
 exports.fs = fs;
 
 
 /***/ }),
 
-/***/ 4368:
+/***/ 1126:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -369,15 +369,15 @@ exports.createFileSystemAdapter = createFileSystemAdapter;
 
 /***/ }),
 
-/***/ 1470:
+/***/ 3004:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.statSync = exports.stat = exports.Settings = void 0;
-const async = __nccwpck_require__(1539);
-const sync = __nccwpck_require__(6544);
-const settings_1 = __nccwpck_require__(4853);
+const async = __nccwpck_require__(7497);
+const sync = __nccwpck_require__(5298);
+const settings_1 = __nccwpck_require__(6803);
 exports.Settings = settings_1.default;
 function stat(path, optionsOrSettingsOrCallback, callback) {
     if (typeof optionsOrSettingsOrCallback === 'function') {
@@ -402,7 +402,7 @@ function getSettings(settingsOrOptions = {}) {
 
 /***/ }),
 
-/***/ 1539:
+/***/ 7497:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -445,7 +445,7 @@ function callSuccessCallback(callback, result) {
 
 /***/ }),
 
-/***/ 6544:
+/***/ 5298:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -475,12 +475,12 @@ exports.read = read;
 
 /***/ }),
 
-/***/ 4853:
+/***/ 6803:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const fs = __nccwpck_require__(4368);
+const fs = __nccwpck_require__(1126);
 class Settings {
     constructor(_options = {}) {
         this._options = _options;
@@ -498,16 +498,16 @@ exports["default"] = Settings;
 
 /***/ }),
 
-/***/ 9337:
+/***/ 7883:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.Settings = exports.walkStream = exports.walkSync = exports.walk = void 0;
-const async_1 = __nccwpck_require__(1936);
-const stream_1 = __nccwpck_require__(8986);
-const sync_1 = __nccwpck_require__(8769);
-const settings_1 = __nccwpck_require__(244);
+const async_1 = __nccwpck_require__(9882);
+const stream_1 = __nccwpck_require__(4);
+const sync_1 = __nccwpck_require__(8159);
+const settings_1 = __nccwpck_require__(3646);
 exports.Settings = settings_1.default;
 function walk(directory, optionsOrSettingsOrCallback, callback) {
     if (typeof optionsOrSettingsOrCallback === 'function') {
@@ -539,12 +539,12 @@ function getSettings(settingsOrOptions = {}) {
 
 /***/ }),
 
-/***/ 1936:
+/***/ 9882:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const async_1 = __nccwpck_require__(9525);
+const async_1 = __nccwpck_require__(9180);
 class AsyncProvider {
     constructor(_root, _settings) {
         this._root = _root;
@@ -576,13 +576,13 @@ function callSuccessCallback(callback, entries) {
 
 /***/ }),
 
-/***/ 8986:
+/***/ 4:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 const stream_1 = __nccwpck_require__(2203);
-const async_1 = __nccwpck_require__(9525);
+const async_1 = __nccwpck_require__(9180);
 class StreamProvider {
     constructor(_root, _settings) {
         this._root = _root;
@@ -617,12 +617,12 @@ exports["default"] = StreamProvider;
 
 /***/ }),
 
-/***/ 8769:
+/***/ 8159:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const sync_1 = __nccwpck_require__(3431);
+const sync_1 = __nccwpck_require__(5669);
 class SyncProvider {
     constructor(_root, _settings) {
         this._root = _root;
@@ -638,16 +638,16 @@ exports["default"] = SyncProvider;
 
 /***/ }),
 
-/***/ 9525:
+/***/ 9180:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 const events_1 = __nccwpck_require__(4434);
-const fsScandir = __nccwpck_require__(7198);
-const fastq = __nccwpck_require__(3281);
-const common = __nccwpck_require__(4449);
-const reader_1 = __nccwpck_require__(5903);
+const fsScandir = __nccwpck_require__(9260);
+const fastq = __nccwpck_require__(3339);
+const common = __nccwpck_require__(3779);
+const reader_1 = __nccwpck_require__(3129);
 class AsyncReader extends reader_1.default {
     constructor(_root, _settings) {
         super(_root, _settings);
@@ -742,7 +742,7 @@ exports["default"] = AsyncReader;
 
 /***/ }),
 
-/***/ 4449:
+/***/ 3779:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -780,12 +780,12 @@ exports.joinPathSegments = joinPathSegments;
 
 /***/ }),
 
-/***/ 5903:
+/***/ 3129:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const common = __nccwpck_require__(4449);
+const common = __nccwpck_require__(3779);
 class Reader {
     constructor(_root, _settings) {
         this._root = _root;
@@ -798,14 +798,14 @@ exports["default"] = Reader;
 
 /***/ }),
 
-/***/ 3431:
+/***/ 5669:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const fsScandir = __nccwpck_require__(7198);
-const common = __nccwpck_require__(4449);
-const reader_1 = __nccwpck_require__(5903);
+const fsScandir = __nccwpck_require__(9260);
+const common = __nccwpck_require__(3779);
+const reader_1 = __nccwpck_require__(3129);
 class SyncReader extends reader_1.default {
     constructor() {
         super(...arguments);
@@ -864,13 +864,13 @@ exports["default"] = SyncReader;
 
 /***/ }),
 
-/***/ 244:
+/***/ 3646:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 const path = __nccwpck_require__(6928);
-const fsScandir = __nccwpck_require__(7198);
+const fsScandir = __nccwpck_require__(9260);
 class Settings {
     constructor(_options = {}) {
         this._options = _options;
@@ -897,15 +897,15 @@ exports["default"] = Settings;
 
 /***/ }),
 
-/***/ 748:
+/***/ 4634:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const stringify = __nccwpck_require__(3317);
-const compile = __nccwpck_require__(1113);
-const expand = __nccwpck_require__(5290);
-const parse = __nccwpck_require__(507);
+const stringify = __nccwpck_require__(2051);
+const compile = __nccwpck_require__(523);
+const expand = __nccwpck_require__(828);
+const parse = __nccwpck_require__(7117);
 
 /**
  * Expand the given pattern or create a regex-compatible string.
@@ -1074,13 +1074,13 @@ module.exports = braces;
 
 /***/ }),
 
-/***/ 1113:
+/***/ 523:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const fill = __nccwpck_require__(877);
-const utils = __nccwpck_require__(2257);
+const fill = __nccwpck_require__(155);
+const utils = __nccwpck_require__(6543);
 
 const compile = (ast, options = {}) => {
   const walk = (node, parent = {}) => {
@@ -1141,7 +1141,7 @@ module.exports = compile;
 
 /***/ }),
 
-/***/ 2477:
+/***/ 5439:
 /***/ ((module) => {
 
 
@@ -1205,14 +1205,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5290:
+/***/ 828:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const fill = __nccwpck_require__(877);
-const stringify = __nccwpck_require__(3317);
-const utils = __nccwpck_require__(2257);
+const fill = __nccwpck_require__(155);
+const stringify = __nccwpck_require__(2051);
+const utils = __nccwpck_require__(6543);
 
 const append = (queue = '', stash = '', enclose = false) => {
   const result = [];
@@ -1325,12 +1325,12 @@ module.exports = expand;
 
 /***/ }),
 
-/***/ 507:
+/***/ 7117:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const stringify = __nccwpck_require__(3317);
+const stringify = __nccwpck_require__(2051);
 
 /**
  * Constants
@@ -1352,7 +1352,7 @@ const {
   CHAR_SINGLE_QUOTE, /* ' */
   CHAR_NO_BREAK_SPACE,
   CHAR_ZERO_WIDTH_NOBREAK_SPACE
-} = __nccwpck_require__(2477);
+} = __nccwpck_require__(5439);
 
 /**
  * parse
@@ -1663,12 +1663,12 @@ module.exports = parse;
 
 /***/ }),
 
-/***/ 3317:
+/***/ 2051:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const utils = __nccwpck_require__(2257);
+const utils = __nccwpck_require__(6543);
 
 module.exports = (ast, options = {}) => {
   const stringify = (node, parent = {}) => {
@@ -1702,7 +1702,7 @@ module.exports = (ast, options = {}) => {
 
 /***/ }),
 
-/***/ 2257:
+/***/ 6543:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -1831,16 +1831,16 @@ exports.flatten = (...args) => {
 
 /***/ }),
 
-/***/ 5648:
+/***/ 1278:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
-const taskManager = __nccwpck_require__(6599);
-const async_1 = __nccwpck_require__(645);
-const stream_1 = __nccwpck_require__(1969);
-const sync_1 = __nccwpck_require__(5894);
-const settings_1 = __nccwpck_require__(879);
-const utils = __nccwpck_require__(6002);
+const taskManager = __nccwpck_require__(4957);
+const async_1 = __nccwpck_require__(7651);
+const stream_1 = __nccwpck_require__(2879);
+const sync_1 = __nccwpck_require__(7856);
+const settings_1 = __nccwpck_require__(1525);
+const utils = __nccwpck_require__(7384);
 async function FastGlob(source, options) {
     assertPatternsInput(source);
     const works = getWorks(source, async_1.default, options);
@@ -1940,13 +1940,13 @@ module.exports = FastGlob;
 
 /***/ }),
 
-/***/ 6599:
+/***/ 4957:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.convertPatternGroupToTask = exports.convertPatternGroupsToTasks = exports.groupPatternsByBaseDirectory = exports.getNegativePatternsAsPositive = exports.getPositivePatterns = exports.convertPatternsToTasks = exports.generate = void 0;
-const utils = __nccwpck_require__(6002);
+const utils = __nccwpck_require__(7384);
 function generate(input, settings) {
     const patterns = processPatterns(input, settings);
     const ignore = processPatterns(settings.ignore, settings);
@@ -2057,13 +2057,13 @@ exports.convertPatternGroupToTask = convertPatternGroupToTask;
 
 /***/ }),
 
-/***/ 645:
+/***/ 7651:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const async_1 = __nccwpck_require__(2907);
-const provider_1 = __nccwpck_require__(7792);
+const async_1 = __nccwpck_require__(3961);
+const provider_1 = __nccwpck_require__(2982);
 class ProviderAsync extends provider_1.default {
     constructor() {
         super(...arguments);
@@ -2087,13 +2087,13 @@ exports["default"] = ProviderAsync;
 
 /***/ }),
 
-/***/ 3591:
+/***/ 1061:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const utils = __nccwpck_require__(6002);
-const partial_1 = __nccwpck_require__(5740);
+const utils = __nccwpck_require__(7384);
+const partial_1 = __nccwpck_require__(134);
 class DeepFilter {
     constructor(_settings, _micromatchOptions) {
         this._settings = _settings;
@@ -2156,12 +2156,12 @@ exports["default"] = DeepFilter;
 
 /***/ }),
 
-/***/ 4285:
+/***/ 7767:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const utils = __nccwpck_require__(6002);
+const utils = __nccwpck_require__(7384);
 class EntryFilter {
     constructor(_settings, _micromatchOptions) {
         this._settings = _settings;
@@ -2248,12 +2248,12 @@ exports["default"] = EntryFilter;
 
 /***/ }),
 
-/***/ 1587:
+/***/ 4093:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const utils = __nccwpck_require__(6002);
+const utils = __nccwpck_require__(7384);
 class ErrorFilter {
     constructor(_settings) {
         this._settings = _settings;
@@ -2270,12 +2270,12 @@ exports["default"] = ErrorFilter;
 
 /***/ }),
 
-/***/ 7827:
+/***/ 6641:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const utils = __nccwpck_require__(6002);
+const utils = __nccwpck_require__(7384);
 class Matcher {
     constructor(_patterns, _settings, _micromatchOptions) {
         this._patterns = _patterns;
@@ -2322,12 +2322,12 @@ exports["default"] = Matcher;
 
 /***/ }),
 
-/***/ 5740:
+/***/ 134:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const matcher_1 = __nccwpck_require__(7827);
+const matcher_1 = __nccwpck_require__(6641);
 class PartialMatcher extends matcher_1.default {
     match(filepath) {
         const parts = filepath.split('/');
@@ -2367,16 +2367,16 @@ exports["default"] = PartialMatcher;
 
 /***/ }),
 
-/***/ 7792:
+/***/ 2982:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 const path = __nccwpck_require__(6928);
-const deep_1 = __nccwpck_require__(3591);
-const entry_1 = __nccwpck_require__(4285);
-const error_1 = __nccwpck_require__(1587);
-const entry_2 = __nccwpck_require__(7094);
+const deep_1 = __nccwpck_require__(1061);
+const entry_1 = __nccwpck_require__(7767);
+const error_1 = __nccwpck_require__(4093);
+const entry_2 = __nccwpck_require__(9392);
 class Provider {
     constructor(_settings) {
         this._settings = _settings;
@@ -2422,14 +2422,14 @@ exports["default"] = Provider;
 
 /***/ }),
 
-/***/ 1969:
+/***/ 2879:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 const stream_1 = __nccwpck_require__(2203);
-const stream_2 = __nccwpck_require__(87);
-const provider_1 = __nccwpck_require__(7792);
+const stream_2 = __nccwpck_require__(9293);
+const provider_1 = __nccwpck_require__(2982);
 class ProviderStream extends provider_1.default {
     constructor() {
         super(...arguments);
@@ -2460,13 +2460,13 @@ exports["default"] = ProviderStream;
 
 /***/ }),
 
-/***/ 5894:
+/***/ 7856:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const sync_1 = __nccwpck_require__(264);
-const provider_1 = __nccwpck_require__(7792);
+const sync_1 = __nccwpck_require__(9234);
+const provider_1 = __nccwpck_require__(2982);
 class ProviderSync extends provider_1.default {
     constructor() {
         super(...arguments);
@@ -2490,12 +2490,12 @@ exports["default"] = ProviderSync;
 
 /***/ }),
 
-/***/ 7094:
+/***/ 9392:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const utils = __nccwpck_require__(6002);
+const utils = __nccwpck_require__(7384);
 class EntryTransformer {
     constructor(_settings) {
         this._settings = _settings;
@@ -2523,14 +2523,14 @@ exports["default"] = EntryTransformer;
 
 /***/ }),
 
-/***/ 2907:
+/***/ 3961:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const fsWalk = __nccwpck_require__(9337);
-const reader_1 = __nccwpck_require__(1824);
-const stream_1 = __nccwpck_require__(87);
+const fsWalk = __nccwpck_require__(7883);
+const reader_1 = __nccwpck_require__(5278);
+const stream_1 = __nccwpck_require__(9293);
 class ReaderAsync extends reader_1.default {
     constructor() {
         super(...arguments);
@@ -2565,14 +2565,14 @@ exports["default"] = ReaderAsync;
 
 /***/ }),
 
-/***/ 1824:
+/***/ 5278:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 const path = __nccwpck_require__(6928);
-const fsStat = __nccwpck_require__(1470);
-const utils = __nccwpck_require__(6002);
+const fsStat = __nccwpck_require__(3004);
+const utils = __nccwpck_require__(7384);
 class Reader {
     constructor(_settings) {
         this._settings = _settings;
@@ -2605,15 +2605,15 @@ exports["default"] = Reader;
 
 /***/ }),
 
-/***/ 87:
+/***/ 9293:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 const stream_1 = __nccwpck_require__(2203);
-const fsStat = __nccwpck_require__(1470);
-const fsWalk = __nccwpck_require__(9337);
-const reader_1 = __nccwpck_require__(1824);
+const fsStat = __nccwpck_require__(3004);
+const fsWalk = __nccwpck_require__(7883);
+const reader_1 = __nccwpck_require__(5278);
 class ReaderStream extends reader_1.default {
     constructor() {
         super(...arguments);
@@ -2667,14 +2667,14 @@ exports["default"] = ReaderStream;
 
 /***/ }),
 
-/***/ 264:
+/***/ 9234:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const fsStat = __nccwpck_require__(1470);
-const fsWalk = __nccwpck_require__(9337);
-const reader_1 = __nccwpck_require__(1824);
+const fsStat = __nccwpck_require__(3004);
+const fsWalk = __nccwpck_require__(7883);
+const reader_1 = __nccwpck_require__(5278);
 class ReaderSync extends reader_1.default {
     constructor() {
         super(...arguments);
@@ -2717,7 +2717,7 @@ exports["default"] = ReaderSync;
 
 /***/ }),
 
-/***/ 879:
+/***/ 1525:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -2783,7 +2783,7 @@ exports["default"] = Settings;
 
 /***/ }),
 
-/***/ 5711:
+/***/ 8145:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -2812,7 +2812,7 @@ exports.splitWhen = splitWhen;
 
 /***/ }),
 
-/***/ 9718:
+/***/ 424:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -2826,7 +2826,7 @@ exports.isEnoentCodeError = isEnoentCodeError;
 
 /***/ }),
 
-/***/ 6979:
+/***/ 1145:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -2852,31 +2852,31 @@ exports.createDirentFromStats = createDirentFromStats;
 
 /***/ }),
 
-/***/ 6002:
+/***/ 7384:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.string = exports.stream = exports.pattern = exports.path = exports.fs = exports.errno = exports.array = void 0;
-const array = __nccwpck_require__(5711);
+const array = __nccwpck_require__(8145);
 exports.array = array;
-const errno = __nccwpck_require__(9718);
+const errno = __nccwpck_require__(424);
 exports.errno = errno;
-const fs = __nccwpck_require__(6979);
+const fs = __nccwpck_require__(1145);
 exports.fs = fs;
-const path = __nccwpck_require__(9283);
+const path = __nccwpck_require__(4705);
 exports.path = path;
-const pattern = __nccwpck_require__(1304);
+const pattern = __nccwpck_require__(770);
 exports.pattern = pattern;
-const stream = __nccwpck_require__(536);
+const stream = __nccwpck_require__(5830);
 exports.stream = stream;
-const string = __nccwpck_require__(7641);
+const string = __nccwpck_require__(167);
 exports.string = string;
 
 
 /***/ }),
 
-/***/ 9283:
+/***/ 4705:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -2951,15 +2951,15 @@ exports.convertPosixPathToPattern = convertPosixPathToPattern;
 
 /***/ }),
 
-/***/ 1304:
+/***/ 770:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.isAbsolute = exports.partitionAbsoluteAndRelative = exports.removeDuplicateSlashes = exports.matchAny = exports.convertPatternsToRe = exports.makeRe = exports.getPatternParts = exports.expandBraceExpansion = exports.expandPatternsWithBraceExpansion = exports.isAffectDepthOfReadingPattern = exports.endsWithSlashGlobStar = exports.hasGlobStar = exports.getBaseDirectory = exports.isPatternRelatedToParentDirectory = exports.getPatternsOutsideCurrentDirectory = exports.getPatternsInsideCurrentDirectory = exports.getPositivePatterns = exports.getNegativePatterns = exports.isPositivePattern = exports.isNegativePattern = exports.convertToNegativePattern = exports.convertToPositivePattern = exports.isDynamicPattern = exports.isStaticPattern = void 0;
 const path = __nccwpck_require__(6928);
-const globParent = __nccwpck_require__(8505);
-const micromatch = __nccwpck_require__(8785);
+const globParent = __nccwpck_require__(1079);
+const micromatch = __nccwpck_require__(9759);
 const GLOBSTAR = '**';
 const ESCAPE_SYMBOL = '\\';
 const COMMON_GLOB_SYMBOLS_RE = /[*?]|^!/;
@@ -3164,13 +3164,13 @@ exports.isAbsolute = isAbsolute;
 
 /***/ }),
 
-/***/ 536:
+/***/ 5830:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.merge = void 0;
-const merge2 = __nccwpck_require__(754);
+const merge2 = __nccwpck_require__(1084);
 function merge(streams) {
     const mergedStream = merge2(streams);
     streams.forEach((stream) => {
@@ -3188,7 +3188,7 @@ function propagateCloseEventToSources(streams) {
 
 /***/ }),
 
-/***/ 7641:
+/***/ 167:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -3206,7 +3206,7 @@ exports.isEmpty = isEmpty;
 
 /***/ }),
 
-/***/ 877:
+/***/ 155:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 /*!
@@ -3219,7 +3219,7 @@ exports.isEmpty = isEmpty;
 
 
 const util = __nccwpck_require__(9023);
-const toRegexRange = __nccwpck_require__(7551);
+const toRegexRange = __nccwpck_require__(2165);
 
 const isObject = val => val !== null && typeof val === 'object' && !Array.isArray(val);
 
@@ -3461,12 +3461,12 @@ module.exports = fill;
 
 /***/ }),
 
-/***/ 8505:
+/***/ 1079:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-var isGlob = __nccwpck_require__(1925);
+var isGlob = __nccwpck_require__(6183);
 var pathPosixDirname = (__nccwpck_require__(6928).posix).dirname;
 var isWin32 = (__nccwpck_require__(857).platform)() === 'win32';
 
@@ -3510,7 +3510,7 @@ module.exports = function globParent(str, opts) {
 
 /***/ }),
 
-/***/ 5540:
+/***/ 5962:
 /***/ ((module) => {
 
 /*!
@@ -3537,7 +3537,7 @@ module.exports = function isExtglob(str) {
 
 /***/ }),
 
-/***/ 1925:
+/***/ 6183:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 /*!
@@ -3547,7 +3547,7 @@ module.exports = function isExtglob(str) {
  * Released under the MIT License.
  */
 
-var isExtglob = __nccwpck_require__(5540);
+var isExtglob = __nccwpck_require__(5962);
 var chars = { '{': '}', '(': ')', '[': ']'};
 var strictCheck = function(str) {
   if (str[0] === '!') {
@@ -3694,7 +3694,7 @@ module.exports = function isGlob(str, options) {
 
 /***/ }),
 
-/***/ 3102:
+/***/ 2632:
 /***/ ((module) => {
 
 /*!
@@ -3719,7 +3719,7 @@ module.exports = function(num) {
 
 /***/ }),
 
-/***/ 754:
+/***/ 1084:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -3870,15 +3870,15 @@ function pauseStreams (streams, options) {
 
 /***/ }),
 
-/***/ 8785:
+/***/ 9759:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const util = __nccwpck_require__(9023);
-const braces = __nccwpck_require__(748);
-const picomatch = __nccwpck_require__(4006);
-const utils = __nccwpck_require__(4059);
+const braces = __nccwpck_require__(4634);
+const picomatch = __nccwpck_require__(636);
+const utils = __nccwpck_require__(5313);
 
 const isEmptyString = v => v === '' || v === './';
 const hasBraces = v => {
@@ -4351,7 +4351,7 @@ module.exports = micromatch;
 
 /***/ }),
 
-/***/ 3313:
+/***/ 3291:
 /***/ ((module) => {
 
 module.exports = Pend;
@@ -4413,17 +4413,17 @@ function pendGo(self, fn) {
 
 /***/ }),
 
-/***/ 4006:
+/***/ 636:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-module.exports = __nccwpck_require__(8016);
+module.exports = __nccwpck_require__(1366);
 
 
 /***/ }),
 
-/***/ 5595:
+/***/ 4701:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -4614,13 +4614,13 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8265:
+/***/ 9915:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const constants = __nccwpck_require__(5595);
-const utils = __nccwpck_require__(4059);
+const constants = __nccwpck_require__(4701);
+const utils = __nccwpck_require__(5313);
 
 /**
  * Constants
@@ -6013,16 +6013,16 @@ module.exports = parse;
 
 /***/ }),
 
-/***/ 8016:
+/***/ 1366:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const path = __nccwpck_require__(6928);
-const scan = __nccwpck_require__(1781);
-const parse = __nccwpck_require__(8265);
-const utils = __nccwpck_require__(4059);
-const constants = __nccwpck_require__(5595);
+const scan = __nccwpck_require__(5607);
+const parse = __nccwpck_require__(9915);
+const utils = __nccwpck_require__(5313);
+const constants = __nccwpck_require__(4701);
 const isObject = val => val && typeof val === 'object' && !Array.isArray(val);
 
 /**
@@ -6362,12 +6362,12 @@ module.exports = picomatch;
 
 /***/ }),
 
-/***/ 1781:
+/***/ 5607:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const utils = __nccwpck_require__(4059);
+const utils = __nccwpck_require__(5313);
 const {
   CHAR_ASTERISK,             /* * */
   CHAR_AT,                   /* @ */
@@ -6384,7 +6384,7 @@ const {
   CHAR_RIGHT_CURLY_BRACE,    /* } */
   CHAR_RIGHT_PARENTHESES,    /* ) */
   CHAR_RIGHT_SQUARE_BRACKET  /* ] */
-} = __nccwpck_require__(5595);
+} = __nccwpck_require__(4701);
 
 const isPathSeparator = code => {
   return code === CHAR_FORWARD_SLASH || code === CHAR_BACKWARD_SLASH;
@@ -6760,7 +6760,7 @@ module.exports = scan;
 
 /***/ }),
 
-/***/ 4059:
+/***/ 5313:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -6772,7 +6772,7 @@ const {
   REGEX_REMOVE_BACKSLASH,
   REGEX_SPECIAL_CHARS,
   REGEX_SPECIAL_CHARS_GLOBAL
-} = __nccwpck_require__(5595);
+} = __nccwpck_require__(4701);
 
 exports.isObject = val => val !== null && typeof val === 'object' && !Array.isArray(val);
 exports.hasRegexChars = str => REGEX_SPECIAL_CHARS.test(str);
@@ -6831,7 +6831,7 @@ exports.wrapOutput = (input, state = {}, options = {}) => {
 
 /***/ }),
 
-/***/ 4351:
+/***/ 6853:
 /***/ ((module) => {
 
 /*! queue-microtask. MIT License. Feross Aboukhadijeh <https://feross.org/opensource> */
@@ -6847,7 +6847,7 @@ module.exports = typeof queueMicrotask === 'function'
 
 /***/ }),
 
-/***/ 844:
+/***/ 4162:
 /***/ ((module) => {
 
 
@@ -6887,13 +6887,13 @@ module.exports = reusify
 
 /***/ }),
 
-/***/ 2743:
+/***/ 2337:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 /*! run-parallel. MIT License. Feross Aboukhadijeh <https://feross.org/opensource> */
 module.exports = runParallel
 
-const queueMicrotask = __nccwpck_require__(4351)
+const queueMicrotask = __nccwpck_require__(6853)
 
 function runParallel (tasks, cb) {
   let results, pending, keys
@@ -6945,7 +6945,7 @@ function runParallel (tasks, cb) {
 
 /***/ }),
 
-/***/ 7551:
+/***/ 2165:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 /*!
@@ -6957,7 +6957,7 @@ function runParallel (tasks, cb) {
 
 
 
-const isNumber = __nccwpck_require__(3102);
+const isNumber = __nccwpck_require__(2632);
 
 const toRegexRange = (min, max, options) => {
   if (isNumber(min) === false) {
@@ -7240,38 +7240,38 @@ module.exports = toRegexRange;
 
 /***/ }),
 
-/***/ 6752:
+/***/ 4718:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 var __webpack_unused_export__;
 
 
-const Client = __nccwpck_require__(3701)
-const Dispatcher = __nccwpck_require__(883)
-const Pool = __nccwpck_require__(628)
-const BalancedPool = __nccwpck_require__(837)
-const RoundRobinPool = __nccwpck_require__(5520)
-const Agent = __nccwpck_require__(7405)
-const ProxyAgent = __nccwpck_require__(6672)
-const Socks5ProxyAgent = __nccwpck_require__(7223)
-const EnvHttpProxyAgent = __nccwpck_require__(3137)
-const RetryAgent = __nccwpck_require__(50)
-const H2CClient = __nccwpck_require__(6815)
-const errors = __nccwpck_require__(8707)
-const util = __nccwpck_require__(3440)
+const Client = __nccwpck_require__(271)
+const Dispatcher = __nccwpck_require__(2377)
+const Pool = __nccwpck_require__(8014)
+const BalancedPool = __nccwpck_require__(3207)
+const RoundRobinPool = __nccwpck_require__(3182)
+const Agent = __nccwpck_require__(5539)
+const ProxyAgent = __nccwpck_require__(9710)
+const Socks5ProxyAgent = __nccwpck_require__(2141)
+const EnvHttpProxyAgent = __nccwpck_require__(6699)
+const RetryAgent = __nccwpck_require__(9176)
+const H2CClient = __nccwpck_require__(1529)
+const errors = __nccwpck_require__(6593)
+const util = __nccwpck_require__(5386)
 const { InvalidArgumentError } = errors
-const api = __nccwpck_require__(6615)
-const buildConnector = __nccwpck_require__(9136)
-const MockClient = __nccwpck_require__(7365)
-const { MockCallHistory, MockCallHistoryLog } = __nccwpck_require__(431)
-const MockAgent = __nccwpck_require__(7501)
-const MockPool = __nccwpck_require__(4004)
-const SnapshotAgent = __nccwpck_require__(5095)
-const mockErrors = __nccwpck_require__(2429)
-const RetryHandler = __nccwpck_require__(7816)
-const { getGlobalDispatcher, setGlobalDispatcher } = __nccwpck_require__(2581)
-const DecoratorHandler = __nccwpck_require__(8155)
-const RedirectHandler = __nccwpck_require__(8754)
+const api = __nccwpck_require__(5889)
+const buildConnector = __nccwpck_require__(5106)
+const MockClient = __nccwpck_require__(2839)
+const { MockCallHistory, MockCallHistoryLog } = __nccwpck_require__(5433)
+const MockAgent = __nccwpck_require__(587)
+const MockPool = __nccwpck_require__(3926)
+const SnapshotAgent = __nccwpck_require__(8705)
+const mockErrors = __nccwpck_require__(5347)
+const RetryHandler = __nccwpck_require__(3174)
+const { getGlobalDispatcher, setGlobalDispatcher } = __nccwpck_require__(4743)
+const DecoratorHandler = __nccwpck_require__(6949)
+const RedirectHandler = __nccwpck_require__(3216)
 
 Object.assign(Dispatcher.prototype, api)
 
@@ -7291,21 +7291,21 @@ __webpack_unused_export__ = RetryHandler
 __webpack_unused_export__ = DecoratorHandler
 __webpack_unused_export__ = RedirectHandler
 __webpack_unused_export__ = {
-  redirect: __nccwpck_require__(1514),
-  responseError: __nccwpck_require__(8918),
-  retry: __nccwpck_require__(2026),
-  dump: __nccwpck_require__(8060),
-  dns: __nccwpck_require__(379),
-  cache: __nccwpck_require__(5542),
-  decompress: __nccwpck_require__(557),
-  deduplicate: __nccwpck_require__(7240)
+  redirect: __nccwpck_require__(1068),
+  responseError: __nccwpck_require__(5960),
+  retry: __nccwpck_require__(9636),
+  dump: __nccwpck_require__(5786),
+  dns: __nccwpck_require__(6149),
+  cache: __nccwpck_require__(4856),
+  decompress: __nccwpck_require__(1767),
+  deduplicate: __nccwpck_require__(8654)
 }
 
 __webpack_unused_export__ = {
-  MemoryCacheStore: __nccwpck_require__(4889)
+  MemoryCacheStore: __nccwpck_require__(5055)
 }
 
-const SqliteCacheStore = __nccwpck_require__(1522)
+const SqliteCacheStore = __nccwpck_require__(7788)
 __webpack_unused_export__ = SqliteCacheStore
 
 __webpack_unused_export__ = buildConnector
@@ -7367,7 +7367,7 @@ function makeDispatcher (fn) {
 __webpack_unused_export__ = setGlobalDispatcher
 __webpack_unused_export__ = getGlobalDispatcher
 
-const fetchImpl = (__nccwpck_require__(4398).fetch)
+const fetchImpl = (__nccwpck_require__(6860).fetch)
 
 // Capture __filename at module load time for stack trace augmentation.
 // This may be undefined when bundled in environments like Node.js internals.
@@ -7407,22 +7407,22 @@ module.exports.hd = function fetch (init, options = undefined) {
     throw err
   })
 }
-module.exports.Headers = __nccwpck_require__(660).Headers
-module.exports.Response = __nccwpck_require__(9051).Response
-module.exports.Request = __nccwpck_require__(9967).Request
-module.exports.FormData = __nccwpck_require__(5910).FormData
+module.exports.Headers = __nccwpck_require__(5662).Headers
+module.exports.Response = __nccwpck_require__(9317).Response
+module.exports.Request = __nccwpck_require__(3713).Request
+module.exports.FormData = __nccwpck_require__(8440).FormData
 
-const { setGlobalOrigin, getGlobalOrigin } = __nccwpck_require__(1059)
+const { setGlobalOrigin, getGlobalOrigin } = __nccwpck_require__(8709)
 
 __webpack_unused_export__ = setGlobalOrigin
 __webpack_unused_export__ = getGlobalOrigin
 
-const { CacheStorage } = __nccwpck_require__(3245)
-const { kConstruct } = __nccwpck_require__(6443)
+const { CacheStorage } = __nccwpck_require__(7403)
+const { kConstruct } = __nccwpck_require__(3377)
 
 __webpack_unused_export__ = new CacheStorage(kConstruct)
 
-const { deleteCookie, getCookies, getSetCookies, setCookie, parseCookie } = __nccwpck_require__(9061)
+const { deleteCookie, getCookies, getSetCookies, setCookie, parseCookie } = __nccwpck_require__(8495)
 
 __webpack_unused_export__ = deleteCookie
 __webpack_unused_export__ = getCookies
@@ -7430,21 +7430,21 @@ __webpack_unused_export__ = getSetCookies
 __webpack_unused_export__ = setCookie
 __webpack_unused_export__ = parseCookie
 
-const { parseMIMEType, serializeAMimeType } = __nccwpck_require__(1900)
+const { parseMIMEType, serializeAMimeType } = __nccwpck_require__(782)
 
 __webpack_unused_export__ = parseMIMEType
 __webpack_unused_export__ = serializeAMimeType
 
-const { CloseEvent, ErrorEvent, MessageEvent } = __nccwpck_require__(5188)
-const { WebSocket, ping } = __nccwpck_require__(3726)
+const { CloseEvent, ErrorEvent, MessageEvent } = __nccwpck_require__(6814)
+const { WebSocket, ping } = __nccwpck_require__(3435)
 module.exports.kb = WebSocket
 module.exports.rd = CloseEvent
 module.exports.NN = ErrorEvent
 module.exports.aM = MessageEvent
 __webpack_unused_export__ = ping
 
-/* unused reexport */ __nccwpck_require__(2873).WebSocketStream
-/* unused reexport */ __nccwpck_require__(6919).WebSocketError
+/* unused reexport */ __nccwpck_require__(2299).WebSocketStream
+/* unused reexport */ __nccwpck_require__(9597).WebSocketError
 
 __webpack_unused_export__ = makeDispatcher(api.request)
 __webpack_unused_export__ = makeDispatcher(api.stream)
@@ -7460,7 +7460,7 @@ __webpack_unused_export__ = MockAgent
 __webpack_unused_export__ = SnapshotAgent
 __webpack_unused_export__ = mockErrors
 
-const { EventSource } = __nccwpck_require__(1238)
+const { EventSource } = __nccwpck_require__(6376)
 
 module.exports.GD = EventSource
 
@@ -7482,13 +7482,13 @@ __webpack_unused_export__ = install
 
 /***/ }),
 
-/***/ 158:
+/***/ 6128:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { addAbortListener } = __nccwpck_require__(3440)
-const { RequestAbortedError } = __nccwpck_require__(8707)
+const { addAbortListener } = __nccwpck_require__(5386)
+const { RequestAbortedError } = __nccwpck_require__(6593)
 
 const kListener = Symbol('kListener')
 const kSignal = Symbol('kSignal')
@@ -7548,16 +7548,16 @@ module.exports = {
 
 /***/ }),
 
-/***/ 2279:
+/***/ 2574:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
 const { AsyncResource } = __nccwpck_require__(6698)
-const { InvalidArgumentError, SocketError } = __nccwpck_require__(8707)
-const util = __nccwpck_require__(3440)
-const { addSignal, removeSignal } = __nccwpck_require__(158)
+const { InvalidArgumentError, SocketError } = __nccwpck_require__(6593)
+const util = __nccwpck_require__(5386)
+const { addSignal, removeSignal } = __nccwpck_require__(6128)
 
 class ConnectHandler extends AsyncResource {
   constructor (opts, callback) {
@@ -7665,7 +7665,7 @@ module.exports = connect
 
 /***/ }),
 
-/***/ 6862:
+/***/ 884:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -7681,9 +7681,9 @@ const {
   InvalidArgumentError,
   InvalidReturnValueError,
   RequestAbortedError
-} = __nccwpck_require__(8707)
-const util = __nccwpck_require__(3440)
-const { addSignal, removeSignal } = __nccwpck_require__(158)
+} = __nccwpck_require__(6593)
+const util = __nccwpck_require__(5386)
+const { addSignal, removeSignal } = __nccwpck_require__(6128)
 
 function noop () {}
 
@@ -7924,16 +7924,16 @@ module.exports = pipeline
 
 /***/ }),
 
-/***/ 4043:
+/***/ 865:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
 const { AsyncResource } = __nccwpck_require__(6698)
-const { Readable } = __nccwpck_require__(9927)
-const { InvalidArgumentError, RequestAbortedError } = __nccwpck_require__(8707)
-const util = __nccwpck_require__(3440)
+const { Readable } = __nccwpck_require__(3897)
+const { InvalidArgumentError, RequestAbortedError } = __nccwpck_require__(6593)
+const util = __nccwpck_require__(5386)
 
 function noop () {}
 
@@ -8145,7 +8145,7 @@ module.exports.RequestHandler = RequestHandler
 
 /***/ }),
 
-/***/ 3560:
+/***/ 4754:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -8153,9 +8153,9 @@ module.exports.RequestHandler = RequestHandler
 const assert = __nccwpck_require__(4589)
 const { finished } = __nccwpck_require__(7075)
 const { AsyncResource } = __nccwpck_require__(6698)
-const { InvalidArgumentError, InvalidReturnValueError } = __nccwpck_require__(8707)
-const util = __nccwpck_require__(3440)
-const { addSignal, removeSignal } = __nccwpck_require__(158)
+const { InvalidArgumentError, InvalidReturnValueError } = __nccwpck_require__(6593)
+const util = __nccwpck_require__(5386)
+const { addSignal, removeSignal } = __nccwpck_require__(6128)
 
 function noop () {}
 
@@ -8361,17 +8361,17 @@ module.exports = stream
 
 /***/ }),
 
-/***/ 1882:
+/***/ 3408:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { InvalidArgumentError, SocketError } = __nccwpck_require__(8707)
+const { InvalidArgumentError, SocketError } = __nccwpck_require__(6593)
 const { AsyncResource } = __nccwpck_require__(6698)
 const assert = __nccwpck_require__(4589)
-const util = __nccwpck_require__(3440)
-const { kHTTP2Stream } = __nccwpck_require__(6443)
-const { addSignal, removeSignal } = __nccwpck_require__(158)
+const util = __nccwpck_require__(5386)
+const { kHTTP2Stream } = __nccwpck_require__(3377)
+const { addSignal, removeSignal } = __nccwpck_require__(6128)
 
 class UpgradeHandler extends AsyncResource {
   constructor (opts, callback) {
@@ -8479,30 +8479,30 @@ module.exports = upgrade
 
 /***/ }),
 
-/***/ 6615:
+/***/ 5889:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-module.exports.request = __nccwpck_require__(4043)
-module.exports.stream = __nccwpck_require__(3560)
-module.exports.pipeline = __nccwpck_require__(6862)
-module.exports.upgrade = __nccwpck_require__(1882)
-module.exports.connect = __nccwpck_require__(2279)
+module.exports.request = __nccwpck_require__(865)
+module.exports.stream = __nccwpck_require__(4754)
+module.exports.pipeline = __nccwpck_require__(884)
+module.exports.upgrade = __nccwpck_require__(3408)
+module.exports.connect = __nccwpck_require__(2574)
 
 
 /***/ }),
 
-/***/ 9927:
+/***/ 3897:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
 const { Readable } = __nccwpck_require__(7075)
-const { RequestAbortedError, NotSupportedError, InvalidArgumentError, AbortError } = __nccwpck_require__(8707)
-const util = __nccwpck_require__(3440)
-const { ReadableStreamFrom } = __nccwpck_require__(3440)
+const { RequestAbortedError, NotSupportedError, InvalidArgumentError, AbortError } = __nccwpck_require__(6593)
+const util = __nccwpck_require__(5386)
+const { ReadableStreamFrom } = __nccwpck_require__(5386)
 
 const kConsume = Symbol('kConsume')
 const kReading = Symbol('kReading')
@@ -9080,14 +9080,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4889:
+/***/ 5055:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { Writable } = __nccwpck_require__(7075)
 const { EventEmitter } = __nccwpck_require__(8474)
-const { assertCacheKey, assertCacheValue } = __nccwpck_require__(7659)
+const { assertCacheKey, assertCacheValue } = __nccwpck_require__(9901)
 
 /**
  * @typedef {import('../../types/cache-interceptor.d.ts').default.CacheKey} CacheKey
@@ -9366,13 +9366,13 @@ module.exports = MemoryCacheStore
 
 /***/ }),
 
-/***/ 1522:
+/***/ 7788:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { Writable } = __nccwpck_require__(7075)
-const { assertCacheKey, assertCacheValue } = __nccwpck_require__(7659)
+const { assertCacheKey, assertCacheValue } = __nccwpck_require__(9901)
 
 let DatabaseSync
 
@@ -9842,15 +9842,15 @@ function headerValueEquals (lhs, rhs) {
 
 /***/ }),
 
-/***/ 9136:
+/***/ 5106:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const net = __nccwpck_require__(7030)
 const assert = __nccwpck_require__(4589)
-const util = __nccwpck_require__(3440)
-const { InvalidArgumentError } = __nccwpck_require__(8707)
+const util = __nccwpck_require__(5386)
+const { InvalidArgumentError } = __nccwpck_require__(6593)
 
 let tls // include tls conditionally since it is not always available
 
@@ -10008,7 +10008,7 @@ module.exports = buildConnector
 
 /***/ }),
 
-/***/ 735:
+/***/ 4037:
 /***/ ((module) => {
 
 
@@ -10158,7 +10158,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 2414:
+/***/ 6644:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -10392,7 +10392,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8707:
+/***/ 6593:
 /***/ ((module) => {
 
 
@@ -10876,7 +10876,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4655:
+/***/ 8957:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -10884,7 +10884,7 @@ module.exports = {
 const {
   InvalidArgumentError,
   NotSupportedError
-} = __nccwpck_require__(8707)
+} = __nccwpck_require__(6593)
 const assert = __nccwpck_require__(4589)
 const {
   isValidHTTPToken,
@@ -10901,9 +10901,9 @@ const {
   getServerName,
   normalizedMethodRecords,
   getProtocolFromUrlString
-} = __nccwpck_require__(3440)
-const { channels } = __nccwpck_require__(2414)
-const { headerNameLowerCasedRecord } = __nccwpck_require__(735)
+} = __nccwpck_require__(5386)
+const { channels } = __nccwpck_require__(6644)
+const { headerNameLowerCasedRecord } = __nccwpck_require__(4037)
 
 // Verifies that a given path is valid does not contain control chars \x00 to \x20
 const invalidPathRegex = /[^\u0021-\u00ff]/
@@ -11368,16 +11368,16 @@ module.exports = Request
 
 /***/ }),
 
-/***/ 8082:
+/***/ 1140:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { EventEmitter } = __nccwpck_require__(8474)
 const { Buffer } = __nccwpck_require__(4573)
-const { InvalidArgumentError, Socks5ProxyError } = __nccwpck_require__(8707)
+const { InvalidArgumentError, Socks5ProxyError } = __nccwpck_require__(6593)
 const { debuglog } = __nccwpck_require__(7975)
-const { parseAddress } = __nccwpck_require__(1732)
+const { parseAddress } = __nccwpck_require__(2870)
 
 const debug = debuglog('undici:socks5')
 const EMPTY_BUFFER = Buffer.alloc(0)
@@ -11797,14 +11797,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1732:
+/***/ 2870:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { Buffer } = __nccwpck_require__(4573)
 const net = __nccwpck_require__(7030)
-const { InvalidArgumentError } = __nccwpck_require__(8707)
+const { InvalidArgumentError } = __nccwpck_require__(6593)
 
 /**
  * Parse an address and determine its type
@@ -12016,7 +12016,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6443:
+/***/ 3377:
 /***/ ((module) => {
 
 
@@ -12099,7 +12099,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 7752:
+/***/ 3838:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -12107,7 +12107,7 @@ module.exports = {
 const {
   wellknownHeaderNames,
   headerNameLowerCasedRecord
-} = __nccwpck_require__(735)
+} = __nccwpck_require__(4037)
 
 class TstNode {
   /** @type {any} */
@@ -12266,22 +12266,22 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3440:
+/***/ 5386:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
-const { kDestroyed, kBodyUsed, kListeners, kBody } = __nccwpck_require__(6443)
+const { kDestroyed, kBodyUsed, kListeners, kBody } = __nccwpck_require__(3377)
 const { IncomingMessage } = __nccwpck_require__(7067)
 const stream = __nccwpck_require__(7075)
 const net = __nccwpck_require__(7030)
 const { stringify } = __nccwpck_require__(1792)
 const { EventEmitter: EE } = __nccwpck_require__(8474)
-const timers = __nccwpck_require__(6603)
-const { InvalidArgumentError, ConnectTimeoutError } = __nccwpck_require__(8707)
-const { headerNameLowerCasedRecord } = __nccwpck_require__(735)
-const { tree } = __nccwpck_require__(7752)
+const timers = __nccwpck_require__(5929)
+const { InvalidArgumentError, ConnectTimeoutError } = __nccwpck_require__(6593)
+const { headerNameLowerCasedRecord } = __nccwpck_require__(4037)
+const { tree } = __nccwpck_require__(3838)
 
 const [nodeMajor, nodeMinor] = process.versions.node.split('.', 2).map(v => Number(v))
 
@@ -13286,17 +13286,17 @@ module.exports = {
 
 /***/ }),
 
-/***/ 7405:
+/***/ 5539:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { InvalidArgumentError, MaxOriginsReachedError } = __nccwpck_require__(8707)
-const { kClients, kRunning, kClose, kDestroy, kDispatch, kUrl } = __nccwpck_require__(6443)
-const DispatcherBase = __nccwpck_require__(1841)
-const Pool = __nccwpck_require__(628)
-const Client = __nccwpck_require__(3701)
-const util = __nccwpck_require__(3440)
+const { InvalidArgumentError, MaxOriginsReachedError } = __nccwpck_require__(6593)
+const { kClients, kRunning, kClose, kDestroy, kDispatch, kUrl } = __nccwpck_require__(3377)
+const DispatcherBase = __nccwpck_require__(803)
+const Pool = __nccwpck_require__(8014)
+const Client = __nccwpck_require__(271)
+const util = __nccwpck_require__(5386)
 
 const kOnConnect = Symbol('onConnect')
 const kOnDisconnect = Symbol('onDisconnect')
@@ -13455,7 +13455,7 @@ module.exports = Agent
 
 /***/ }),
 
-/***/ 837:
+/***/ 3207:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -13463,7 +13463,7 @@ module.exports = Agent
 const {
   BalancedPoolMissingUpstreamError,
   InvalidArgumentError
-} = __nccwpck_require__(8707)
+} = __nccwpck_require__(6593)
 const {
   PoolBase,
   kClients,
@@ -13471,10 +13471,10 @@ const {
   kAddClient,
   kRemoveClient,
   kGetDispatcher
-} = __nccwpck_require__(2128)
-const Pool = __nccwpck_require__(628)
-const { kUrl } = __nccwpck_require__(6443)
-const util = __nccwpck_require__(3440)
+} = __nccwpck_require__(8897)
+const Pool = __nccwpck_require__(8014)
+const { kUrl } = __nccwpck_require__(3377)
+const util = __nccwpck_require__(5386)
 const kFactory = Symbol('factory')
 
 const kOptions = Symbol('options')
@@ -13683,7 +13683,7 @@ module.exports = BalancedPool
 
 /***/ }),
 
-/***/ 637:
+/***/ 8939:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -13691,9 +13691,9 @@ module.exports = BalancedPool
 /* global WebAssembly */
 
 const assert = __nccwpck_require__(4589)
-const util = __nccwpck_require__(3440)
-const { channels } = __nccwpck_require__(2414)
-const timers = __nccwpck_require__(6603)
+const util = __nccwpck_require__(5386)
+const { channels } = __nccwpck_require__(6644)
+const timers = __nccwpck_require__(5929)
 const {
   RequestContentLengthMismatchError,
   ResponseContentLengthMismatchError,
@@ -13706,7 +13706,7 @@ const {
   BodyTimeoutError,
   HTTPParserError,
   ResponseExceededMaxSizeError
-} = __nccwpck_require__(8707)
+} = __nccwpck_require__(6593)
 const {
   kUrl,
   kReset,
@@ -13740,9 +13740,9 @@ const {
   kResume,
   kHTTPContext,
   kClosed
-} = __nccwpck_require__(6443)
+} = __nccwpck_require__(3377)
 
-const constants = __nccwpck_require__(2824)
+const constants = __nccwpck_require__(6402)
 const EMPTY_BUF = Buffer.alloc(0)
 const FastBuffer = Buffer[Symbol.species]
 const removeAllListeners = util.removeAllListeners
@@ -13754,7 +13754,7 @@ const kTypeOfService = Symbol('kTypeOfService')
 let extractBody
 
 function lazyllhttp () {
-  const llhttpWasmData = process.env.JEST_WORKER_ID ? __nccwpck_require__(3870) : undefined
+  const llhttpWasmData = process.env.JEST_WORKER_ID ? __nccwpck_require__(9240) : undefined
 
   let mod
 
@@ -13775,7 +13775,7 @@ function lazyllhttp () {
 
   if (useWasmSIMD) {
     try {
-      mod = new WebAssembly.Module(__nccwpck_require__(3434))
+      mod = new WebAssembly.Module(__nccwpck_require__(9968))
     } catch {
     }
   }
@@ -13785,7 +13785,7 @@ function lazyllhttp () {
     // being enabled, but the occurring of this other error
     // * https://github.com/emscripten-core/emscripten/issues/11495
     // got me to remove that check to avoid breaking Node 12.
-    mod = new WebAssembly.Module(llhttpWasmData || __nccwpck_require__(3870))
+    mod = new WebAssembly.Module(llhttpWasmData || __nccwpck_require__(9240))
   }
 
   return new WebAssembly.Instance(mod, {
@@ -14854,7 +14854,7 @@ function writeH1 (client, request) {
 
   if (util.isFormDataLike(body)) {
     if (!extractBody) {
-      extractBody = (__nccwpck_require__(4492).extractBody)
+      extractBody = (__nccwpck_require__(6962).extractBody)
     }
 
     const [bodyStream, contentType] = extractBody(body)
@@ -15459,14 +15459,14 @@ module.exports = connectH1
 
 /***/ }),
 
-/***/ 8788:
+/***/ 7726:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
 const { pipeline } = __nccwpck_require__(7075)
-const util = __nccwpck_require__(3440)
+const util = __nccwpck_require__(5386)
 const {
   RequestContentLengthMismatchError,
   RequestAbortedError,
@@ -15475,7 +15475,7 @@ const {
   InvalidArgumentError,
   HeadersTimeoutError,
   BodyTimeoutError
-} = __nccwpck_require__(8707)
+} = __nccwpck_require__(6593)
 const {
   kUrl,
   kReset,
@@ -15504,8 +15504,8 @@ const {
   kRemoteSettings,
   kHTTP2Stream,
   kHTTP2SessionState
-} = __nccwpck_require__(6443)
-const { channels } = __nccwpck_require__(2414)
+} = __nccwpck_require__(3377)
+const { channels } = __nccwpck_require__(6644)
 
 const kOpenStreams = Symbol('open streams')
 
@@ -16124,7 +16124,7 @@ function writeH2 (client, request) {
   let contentLength = util.bodyLength(body)
 
   if (util.isFormDataLike(body)) {
-    extractBody ??= (__nccwpck_require__(4492).extractBody)
+    extractBody ??= (__nccwpck_require__(6962).extractBody)
 
     const [bodyStream, contentType] = extractBody(body)
     headers['content-type'] = contentType
@@ -16522,7 +16522,7 @@ module.exports = connectH2
 
 /***/ }),
 
-/***/ 3701:
+/***/ 271:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -16530,17 +16530,17 @@ module.exports = connectH2
 const assert = __nccwpck_require__(4589)
 const net = __nccwpck_require__(7030)
 const http = __nccwpck_require__(7067)
-const util = __nccwpck_require__(3440)
-const { ClientStats } = __nccwpck_require__(6854)
-const { channels } = __nccwpck_require__(2414)
-const Request = __nccwpck_require__(4655)
-const DispatcherBase = __nccwpck_require__(1841)
+const util = __nccwpck_require__(5386)
+const { ClientStats } = __nccwpck_require__(4752)
+const { channels } = __nccwpck_require__(6644)
+const Request = __nccwpck_require__(8957)
+const DispatcherBase = __nccwpck_require__(803)
 const {
   InvalidArgumentError,
   InformationalError,
   ClientDestroyedError
-} = __nccwpck_require__(8707)
-const buildConnector = __nccwpck_require__(9136)
+} = __nccwpck_require__(6593)
+const buildConnector = __nccwpck_require__(5106)
 const {
   kUrl,
   kServerName,
@@ -16583,9 +16583,9 @@ const {
   kHTTP2ConnectionWindowSize,
   kResume,
   kPingInterval
-} = __nccwpck_require__(6443)
-const connectH1 = __nccwpck_require__(637)
-const connectH2 = __nccwpck_require__(8788)
+} = __nccwpck_require__(3377)
+const connectH1 = __nccwpck_require__(8939)
+const connectH2 = __nccwpck_require__(7726)
 
 const kClosedResolve = Symbol('kClosedResolve')
 
@@ -17198,20 +17198,20 @@ module.exports = Client
 
 /***/ }),
 
-/***/ 1841:
+/***/ 803:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const buffer = __nccwpck_require__(4573)
-const Dispatcher = __nccwpck_require__(883)
-const UnwrapHandler = __nccwpck_require__(2365)
+const Dispatcher = __nccwpck_require__(2377)
+const UnwrapHandler = __nccwpck_require__(5019)
 const {
   ClientDestroyedError,
   ClientClosedError,
   InvalidArgumentError
-} = __nccwpck_require__(8707)
-const { kDestroy, kClose, kClosed, kDestroyed, kDispatch } = __nccwpck_require__(6443)
+} = __nccwpck_require__(6593)
+const { kDestroy, kClose, kClosed, kDestroyed, kDispatch } = __nccwpck_require__(3377)
 
 const kOnDestroyed = Symbol('onDestroyed')
 const kOnClosed = Symbol('onClosed')
@@ -17401,12 +17401,12 @@ module.exports = DispatcherBase
 
 /***/ }),
 
-/***/ 883:
+/***/ 2377:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 const EventEmitter = __nccwpck_require__(8474)
-const WrapHandler = __nccwpck_require__(9510)
+const WrapHandler = __nccwpck_require__(6768)
 
 const wrapInterceptor = (dispatch) => (opts, handler) => dispatch(opts, WrapHandler.wrap(handler))
 
@@ -17456,15 +17456,15 @@ module.exports = Dispatcher
 
 /***/ }),
 
-/***/ 3137:
+/***/ 6699:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const DispatcherBase = __nccwpck_require__(1841)
-const { kClose, kDestroy, kClosed, kDestroyed, kDispatch, kNoProxyAgent, kHttpProxyAgent, kHttpsProxyAgent } = __nccwpck_require__(6443)
-const ProxyAgent = __nccwpck_require__(6672)
-const Agent = __nccwpck_require__(7405)
+const DispatcherBase = __nccwpck_require__(803)
+const { kClose, kDestroy, kClosed, kDestroyed, kDispatch, kNoProxyAgent, kHttpProxyAgent, kHttpsProxyAgent } = __nccwpck_require__(3377)
+const ProxyAgent = __nccwpck_require__(9710)
+const Agent = __nccwpck_require__(5539)
 
 const DEFAULT_PORTS = {
   'http:': 80,
@@ -17609,7 +17609,7 @@ module.exports = EnvHttpProxyAgent
 
 /***/ }),
 
-/***/ 4660:
+/***/ 2190:
 /***/ ((module) => {
 
 
@@ -17751,13 +17751,13 @@ module.exports = class FixedQueue {
 
 /***/ }),
 
-/***/ 6815:
+/***/ 1529:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { InvalidArgumentError } = __nccwpck_require__(8707)
-const Client = __nccwpck_require__(3701)
+const { InvalidArgumentError } = __nccwpck_require__(6593)
+const Client = __nccwpck_require__(271)
 
 class H2CClient extends Client {
   constructor (origin, clientOpts) {
@@ -17809,15 +17809,15 @@ module.exports = H2CClient
 
 /***/ }),
 
-/***/ 2128:
+/***/ 8897:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { PoolStats } = __nccwpck_require__(6854)
-const DispatcherBase = __nccwpck_require__(1841)
-const FixedQueue = __nccwpck_require__(4660)
-const { kConnected, kSize, kRunning, kPending, kQueued, kBusy, kFree, kUrl, kClose, kDestroy, kDispatch } = __nccwpck_require__(6443)
+const { PoolStats } = __nccwpck_require__(4752)
+const DispatcherBase = __nccwpck_require__(803)
+const FixedQueue = __nccwpck_require__(2190)
+const { kConnected, kSize, kRunning, kPending, kQueued, kBusy, kFree, kUrl, kClose, kDestroy, kDispatch } = __nccwpck_require__(3377)
 
 const kClients = Symbol('clients')
 const kNeedDrain = Symbol('needDrain')
@@ -18030,7 +18030,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 628:
+/***/ 8014:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -18042,14 +18042,14 @@ const {
   kAddClient,
   kGetDispatcher,
   kRemoveClient
-} = __nccwpck_require__(2128)
-const Client = __nccwpck_require__(3701)
+} = __nccwpck_require__(8897)
+const Client = __nccwpck_require__(271)
 const {
   InvalidArgumentError
-} = __nccwpck_require__(8707)
-const util = __nccwpck_require__(3440)
-const { kUrl } = __nccwpck_require__(6443)
-const buildConnector = __nccwpck_require__(9136)
+} = __nccwpck_require__(6593)
+const util = __nccwpck_require__(5386)
+const { kUrl } = __nccwpck_require__(3377)
+const buildConnector = __nccwpck_require__(5106)
 
 const kOptions = Symbol('options')
 const kConnections = Symbol('connections')
@@ -18155,20 +18155,20 @@ module.exports = Pool
 
 /***/ }),
 
-/***/ 6672:
+/***/ 9710:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { kProxy, kClose, kDestroy, kDispatch } = __nccwpck_require__(6443)
-const Agent = __nccwpck_require__(7405)
-const Pool = __nccwpck_require__(628)
-const DispatcherBase = __nccwpck_require__(1841)
-const { InvalidArgumentError, RequestAbortedError, SecureProxyConnectionError } = __nccwpck_require__(8707)
-const buildConnector = __nccwpck_require__(9136)
-const Client = __nccwpck_require__(3701)
-const { channels } = __nccwpck_require__(2414)
-const Socks5ProxyAgent = __nccwpck_require__(7223)
+const { kProxy, kClose, kDestroy, kDispatch } = __nccwpck_require__(3377)
+const Agent = __nccwpck_require__(5539)
+const Pool = __nccwpck_require__(8014)
+const DispatcherBase = __nccwpck_require__(803)
+const { InvalidArgumentError, RequestAbortedError, SecureProxyConnectionError } = __nccwpck_require__(6593)
+const buildConnector = __nccwpck_require__(5106)
+const Client = __nccwpck_require__(271)
+const { channels } = __nccwpck_require__(6644)
+const Socks5ProxyAgent = __nccwpck_require__(2141)
 
 const kAgent = Symbol('proxy agent')
 const kClient = Symbol('proxy client')
@@ -18481,13 +18481,13 @@ module.exports = ProxyAgent
 
 /***/ }),
 
-/***/ 50:
+/***/ 9176:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const Dispatcher = __nccwpck_require__(883)
-const RetryHandler = __nccwpck_require__(7816)
+const Dispatcher = __nccwpck_require__(2377)
+const RetryHandler = __nccwpck_require__(3174)
 
 class RetryAgent extends Dispatcher {
   #agent = null
@@ -18523,7 +18523,7 @@ module.exports = RetryAgent
 
 /***/ }),
 
-/***/ 5520:
+/***/ 3182:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -18535,14 +18535,14 @@ const {
   kAddClient,
   kGetDispatcher,
   kRemoveClient
-} = __nccwpck_require__(2128)
-const Client = __nccwpck_require__(3701)
+} = __nccwpck_require__(8897)
+const Client = __nccwpck_require__(271)
 const {
   InvalidArgumentError
-} = __nccwpck_require__(8707)
-const util = __nccwpck_require__(3440)
-const { kUrl } = __nccwpck_require__(6443)
-const buildConnector = __nccwpck_require__(9136)
+} = __nccwpck_require__(6593)
+const util = __nccwpck_require__(5386)
+const { kUrl } = __nccwpck_require__(3377)
+const buildConnector = __nccwpck_require__(5106)
 
 const kOptions = Symbol('options')
 const kConnections = Symbol('connections')
@@ -18667,7 +18667,7 @@ module.exports = RoundRobinPool
 
 /***/ }),
 
-/***/ 7223:
+/***/ 2141:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -18675,12 +18675,12 @@ module.exports = RoundRobinPool
 const { URL } = __nccwpck_require__(3136)
 
 let tls // include tls conditionally since it is not always available
-const DispatcherBase = __nccwpck_require__(1841)
-const { InvalidArgumentError } = __nccwpck_require__(8707)
-const { Socks5Client, STATES } = __nccwpck_require__(8082)
-const { kDispatch, kClose, kDestroy } = __nccwpck_require__(6443)
-const Pool = __nccwpck_require__(628)
-const buildConnector = __nccwpck_require__(9136)
+const DispatcherBase = __nccwpck_require__(803)
+const { InvalidArgumentError } = __nccwpck_require__(6593)
+const { Socks5Client, STATES } = __nccwpck_require__(1140)
+const { kDispatch, kClose, kDestroy } = __nccwpck_require__(3377)
+const Pool = __nccwpck_require__(8014)
+const buildConnector = __nccwpck_require__(5106)
 const { debuglog } = __nccwpck_require__(7975)
 
 const debug = debuglog('undici:socks5-proxy')
@@ -18934,7 +18934,7 @@ module.exports = Socks5ProxyAgent
 
 /***/ }),
 
-/***/ 276:
+/***/ 798:
 /***/ ((module) => {
 
 
@@ -18974,7 +18974,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 2581:
+/***/ 4743:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -18983,8 +18983,8 @@ module.exports = {
 // this version number must be increased to avoid conflicts.
 const globalDispatcher = Symbol.for('undici.globalDispatcher.2')
 const legacyGlobalDispatcher = Symbol.for('undici.globalDispatcher.1')
-const { InvalidArgumentError } = __nccwpck_require__(8707)
-const Agent = __nccwpck_require__(7405)
+const { InvalidArgumentError } = __nccwpck_require__(6593)
+const Agent = __nccwpck_require__(5539)
 
 if (getGlobalDispatcher() === undefined) {
   setGlobalDispatcher(new Agent())
@@ -19040,13 +19040,13 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9976:
+/***/ 5238:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const util = __nccwpck_require__(3440)
-const { kRedirectCacheControl } = __nccwpck_require__(6443)
+const util = __nccwpck_require__(5386)
+const { kRedirectCacheControl } = __nccwpck_require__(3377)
 const {
   parseCacheControlHeader,
   hasInvalidCacheControlDirective,
@@ -19054,7 +19054,7 @@ const {
   hasVaryStar,
   isInvalidOrWildcardVaryHeader,
   isEtagUsable
-} = __nccwpck_require__(7659)
+} = __nccwpck_require__(9901)
 
 /**
  * A suppressed redirect hop recorded by the redirect handler. Carried on
@@ -19066,7 +19066,7 @@ const {
  * @property {import('../../types/header.d.ts').IncomingHttpHeaders} headers The hop's response headers.
  * @property {number} receivedAt The time the hop's response headers were received.
  */
-const { parseHttpDate } = __nccwpck_require__(5453)
+const { parseHttpDate } = __nccwpck_require__(1379)
 
 function noop () {}
 
@@ -20228,7 +20228,7 @@ module.exports = CacheHandler
 
 /***/ }),
 
-/***/ 7133:
+/***/ 4095:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -20359,13 +20359,13 @@ module.exports = CacheRevalidationHandler
 
 /***/ }),
 
-/***/ 8155:
+/***/ 6949:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
-const WrapHandler = __nccwpck_require__(9510)
+const WrapHandler = __nccwpck_require__(6768)
 
 /**
  * @deprecated
@@ -20433,12 +20433,12 @@ module.exports = class DecoratorHandler {
 
 /***/ }),
 
-/***/ 3599:
+/***/ 1857:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { RequestAbortedError } = __nccwpck_require__(8707)
+const { RequestAbortedError } = __nccwpck_require__(6593)
 
 /**
  * @typedef {import('../../types/dispatcher.d.ts').default.DispatchHandler} DispatchHandler
@@ -20944,15 +20944,15 @@ module.exports = DeduplicationHandler
 
 /***/ }),
 
-/***/ 8754:
+/***/ 3216:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const util = __nccwpck_require__(3440)
-const { kBodyUsed, kRedirectCacheControl } = __nccwpck_require__(6443)
+const util = __nccwpck_require__(5386)
+const { kBodyUsed, kRedirectCacheControl } = __nccwpck_require__(3377)
 const assert = __nccwpck_require__(4589)
-const { InvalidArgumentError } = __nccwpck_require__(8707)
+const { InvalidArgumentError } = __nccwpck_require__(6593)
 const EE = __nccwpck_require__(8474)
 
 const redirectableStatusCodes = [300, 301, 302, 303, 307, 308]
@@ -21224,20 +21224,20 @@ module.exports = RedirectHandler
 
 /***/ }),
 
-/***/ 7816:
+/***/ 3174:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 const assert = __nccwpck_require__(4589)
 
-const { kRetryHandlerDefaultRetry } = __nccwpck_require__(6443)
-const { RequestRetryError } = __nccwpck_require__(8707)
-const WrapHandler = __nccwpck_require__(9510)
+const { kRetryHandlerDefaultRetry } = __nccwpck_require__(3377)
+const { RequestRetryError } = __nccwpck_require__(6593)
+const WrapHandler = __nccwpck_require__(6768)
 const {
   isDisturbed,
   parseRangeHeader,
   wrapRequestBody
-} = __nccwpck_require__(3440)
+} = __nccwpck_require__(5386)
 
 function calculateRetryAfterHeader (retryAfter) {
   const retryTime = new Date(retryAfter).getTime()
@@ -21735,13 +21735,13 @@ module.exports = RetryHandler
 
 /***/ }),
 
-/***/ 2365:
+/***/ 5019:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { parseHeaders } = __nccwpck_require__(3440)
-const { InvalidArgumentError } = __nccwpck_require__(8707)
+const { parseHeaders } = __nccwpck_require__(5386)
+const { InvalidArgumentError } = __nccwpck_require__(6593)
 
 const kResume = Symbol('resume')
 
@@ -21848,12 +21848,12 @@ module.exports = class UnwrapHandler {
 
 /***/ }),
 
-/***/ 9510:
+/***/ 6768:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { InvalidArgumentError } = __nccwpck_require__(8707)
+const { InvalidArgumentError } = __nccwpck_require__(6593)
 
 module.exports = class WrapHandler {
   #handler
@@ -21960,17 +21960,17 @@ function toRawHeaderValue (value) {
 
 /***/ }),
 
-/***/ 5542:
+/***/ 4856:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
 const { Readable } = __nccwpck_require__(7075)
-const util = __nccwpck_require__(3440)
-const CacheHandler = __nccwpck_require__(9976)
-const MemoryCacheStore = __nccwpck_require__(4889)
-const CacheRevalidationHandler = __nccwpck_require__(7133)
+const util = __nccwpck_require__(5386)
+const CacheHandler = __nccwpck_require__(5238)
+const MemoryCacheStore = __nccwpck_require__(5055)
+const CacheRevalidationHandler = __nccwpck_require__(4095)
 const {
   assertCacheStore,
   assertCacheMethods,
@@ -21980,9 +21980,9 @@ const {
   isInvalidOrWildcardVaryHeader,
   parseVaryHeader,
   isEtagUsable
-} = __nccwpck_require__(7659)
-const { AbortError } = __nccwpck_require__(8707)
-const { parseHttpDate } = __nccwpck_require__(5453)
+} = __nccwpck_require__(9901)
+const { AbortError } = __nccwpck_require__(6593)
+const { parseHttpDate } = __nccwpck_require__(1379)
 
 /**
  * @param {(string | RegExp)[] | undefined} origins
@@ -22713,16 +22713,16 @@ module.exports = (opts = {}) => {
 
 /***/ }),
 
-/***/ 557:
+/***/ 1767:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { createInflate, createGunzip, createBrotliDecompress, createZstdDecompress } = __nccwpck_require__(8522)
 const { pipeline, Transform: TransformStream } = __nccwpck_require__(7075)
-const { InvalidArgumentError, ResponseExceededMaxSizeError } = __nccwpck_require__(8707)
-const DecoratorHandler = __nccwpck_require__(8155)
-const { runtimeFeatures } = __nccwpck_require__(313)
+const { InvalidArgumentError, ResponseExceededMaxSizeError } = __nccwpck_require__(6593)
+const DecoratorHandler = __nccwpck_require__(6949)
+const { runtimeFeatures } = __nccwpck_require__(5459)
 
 /** @typedef {import('node:stream').Transform} Transform */
 /** @typedef {import('node:stream').Transform} Controller */
@@ -23287,15 +23287,15 @@ module.exports = createDecompressInterceptor
 
 /***/ }),
 
-/***/ 7240:
+/***/ 8654:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const diagnosticsChannel = __nccwpck_require__(3053)
-const util = __nccwpck_require__(3440)
-const DeduplicationHandler = __nccwpck_require__(3599)
-const { normalizeHeaders, makeCacheKey, makeDeduplicationKey } = __nccwpck_require__(7659)
+const util = __nccwpck_require__(5386)
+const DeduplicationHandler = __nccwpck_require__(1857)
+const { normalizeHeaders, makeCacheKey, makeDeduplicationKey } = __nccwpck_require__(9901)
 
 const pendingRequestsChannel = diagnosticsChannel.channel('undici:request:pending-requests')
 
@@ -23411,14 +23411,14 @@ module.exports = (opts = {}) => {
 
 /***/ }),
 
-/***/ 379:
+/***/ 6149:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 const { isIP } = __nccwpck_require__(7030)
 const { lookup } = __nccwpck_require__(610)
-const DecoratorHandler = __nccwpck_require__(8155)
-const { InvalidArgumentError, InformationalError } = __nccwpck_require__(8707)
+const DecoratorHandler = __nccwpck_require__(6949)
+const { InvalidArgumentError, InformationalError } = __nccwpck_require__(6593)
 const maxInt = Math.pow(2, 31) - 1
 
 function hasSafeIterator (headers) {
@@ -23989,13 +23989,13 @@ module.exports = interceptorOpts => {
 
 /***/ }),
 
-/***/ 8060:
+/***/ 5786:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { InvalidArgumentError, RequestAbortedError } = __nccwpck_require__(8707)
-const DecoratorHandler = __nccwpck_require__(8155)
+const { InvalidArgumentError, RequestAbortedError } = __nccwpck_require__(6593)
+const DecoratorHandler = __nccwpck_require__(6949)
 
 class DumpHandler extends DecoratorHandler {
   #maxSize = 1024 * 1024
@@ -24095,12 +24095,12 @@ module.exports = createDumpInterceptor
 
 /***/ }),
 
-/***/ 1514:
+/***/ 1068:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const RedirectHandler = __nccwpck_require__(8754)
+const RedirectHandler = __nccwpck_require__(3216)
 
 function createRedirectInterceptor ({ maxRedirections: defaultMaxRedirections } = {}) {
   return (dispatch) => {
@@ -24123,14 +24123,14 @@ module.exports = createRedirectInterceptor
 
 /***/ }),
 
-/***/ 8918:
+/***/ 5960:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 // const { parseHeaders } = require('../core/util')
-const DecoratorHandler = __nccwpck_require__(8155)
-const { ResponseError } = __nccwpck_require__(8707)
+const DecoratorHandler = __nccwpck_require__(6949)
+const { ResponseError } = __nccwpck_require__(6593)
 
 class ResponseErrorHandler extends DecoratorHandler {
   #statusCode
@@ -24225,11 +24225,11 @@ module.exports = () => {
 
 /***/ }),
 
-/***/ 2026:
+/***/ 9636:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
-const RetryHandler = __nccwpck_require__(7816)
+const RetryHandler = __nccwpck_require__(3174)
 
 module.exports = globalOpts => {
   return dispatch => {
@@ -24251,13 +24251,13 @@ module.exports = globalOpts => {
 
 /***/ }),
 
-/***/ 2824:
+/***/ 6402:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.SPECIAL_HEADERS = exports.MINOR = exports.MAJOR = exports.HTAB_SP_VCHAR_OBS_TEXT = exports.QUOTED_STRING = exports.CONNECTION_TOKEN_CHARS = exports.HEADER_CHARS = exports.TOKEN = exports.HEX = exports.URL_CHAR = exports.USERINFO_CHARS = exports.MARK = exports.ALPHANUM = exports.NUM = exports.HEX_MAP = exports.NUM_MAP = exports.ALPHA = exports.STATUSES_HTTP = exports.H_METHOD_MAP = exports.METHOD_MAP = exports.METHODS_RTSP = exports.METHODS_ICE = exports.METHODS_HTTP = exports.HEADER_STATE = exports.FINISH = exports.STATUSES = exports.METHODS = exports.LENIENT_FLAGS = exports.FLAGS = exports.TYPE = exports.ERROR = void 0;
-const utils_1 = __nccwpck_require__(172);
+const utils_1 = __nccwpck_require__(6650);
 // Emums
 exports.ERROR = {
     OK: 0,
@@ -24789,7 +24789,7 @@ exports["default"] = {
 
 /***/ }),
 
-/***/ 3870:
+/***/ 9240:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 /* module decorator */ module = __nccwpck_require__.nmd(module);
@@ -24812,7 +24812,7 @@ Object.defineProperty(module, 'exports', {
 
 /***/ }),
 
-/***/ 3434:
+/***/ 9968:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 /* module decorator */ module = __nccwpck_require__.nmd(module);
@@ -24835,7 +24835,7 @@ Object.defineProperty(module, 'exports', {
 
 /***/ }),
 
-/***/ 172:
+/***/ 6650:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -24854,13 +24854,13 @@ function enumToMap(obj, filter = [], exceptions = []) {
 
 /***/ }),
 
-/***/ 7501:
+/***/ 587:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { kClients } = __nccwpck_require__(6443)
-const Agent = __nccwpck_require__(7405)
+const { kClients } = __nccwpck_require__(3377)
+const Agent = __nccwpck_require__(5539)
 const {
   kAgent,
   kMockAgentSet,
@@ -24878,14 +24878,14 @@ const {
   kMockAgentAcceptsNonStandardSearchParameters,
   kMockCallHistoryAddLog,
   kIgnoreTrailingSlash
-} = __nccwpck_require__(1117)
-const MockClient = __nccwpck_require__(7365)
-const MockPool = __nccwpck_require__(4004)
-const { matchValue, normalizeSearchParams, buildAndValidateMockOptions, normalizeOrigin } = __nccwpck_require__(3397)
-const { InvalidArgumentError, UndiciError } = __nccwpck_require__(8707)
-const Dispatcher = __nccwpck_require__(883)
-const PendingInterceptorsFormatter = __nccwpck_require__(6142)
-const { MockCallHistory } = __nccwpck_require__(431)
+} = __nccwpck_require__(2539)
+const MockClient = __nccwpck_require__(2839)
+const MockPool = __nccwpck_require__(3926)
+const { matchValue, normalizeSearchParams, buildAndValidateMockOptions, normalizeOrigin } = __nccwpck_require__(463)
+const { InvalidArgumentError, UndiciError } = __nccwpck_require__(6593)
+const Dispatcher = __nccwpck_require__(2377)
+const PendingInterceptorsFormatter = __nccwpck_require__(2708)
+const { MockCallHistory } = __nccwpck_require__(5433)
 
 class MockAgent extends Dispatcher {
   constructor (opts = {}) {
@@ -25093,13 +25093,13 @@ module.exports = MockAgent
 
 /***/ }),
 
-/***/ 431:
+/***/ 5433:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { kMockCallHistoryAddLog } = __nccwpck_require__(1117)
-const { InvalidArgumentError } = __nccwpck_require__(8707)
+const { kMockCallHistoryAddLog } = __nccwpck_require__(2539)
+const { InvalidArgumentError } = __nccwpck_require__(6593)
 
 function handleFilterCallsWithOptions (criteria, options, handler, store, allLogs) {
   switch (options.operator) {
@@ -25348,14 +25348,14 @@ module.exports.MockCallHistoryLog = MockCallHistoryLog
 
 /***/ }),
 
-/***/ 7365:
+/***/ 2839:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { promisify } = __nccwpck_require__(7975)
-const Client = __nccwpck_require__(3701)
-const { buildMockDispatch } = __nccwpck_require__(3397)
+const Client = __nccwpck_require__(271)
+const { buildMockDispatch } = __nccwpck_require__(463)
 const {
   kDispatches,
   kMockAgent,
@@ -25365,10 +25365,10 @@ const {
   kOriginalDispatch,
   kConnected,
   kIgnoreTrailingSlash
-} = __nccwpck_require__(1117)
-const { MockInterceptor } = __nccwpck_require__(1511)
-const Symbols = __nccwpck_require__(6443)
-const { InvalidArgumentError } = __nccwpck_require__(8707)
+} = __nccwpck_require__(2539)
+const { MockInterceptor } = __nccwpck_require__(7073)
+const Symbols = __nccwpck_require__(3377)
+const { InvalidArgumentError } = __nccwpck_require__(6593)
 
 /**
  * MockClient provides an API that extends the Client to influence the mockDispatches.
@@ -25423,12 +25423,12 @@ module.exports = MockClient
 
 /***/ }),
 
-/***/ 2429:
+/***/ 5347:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { UndiciError } = __nccwpck_require__(8707)
+const { UndiciError } = __nccwpck_require__(6593)
 
 const kMockNotMatchedError = Symbol.for('undici.error.UND_MOCK_ERR_MOCK_NOT_MATCHED')
 
@@ -25459,12 +25459,12 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1511:
+/***/ 7073:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { getResponseData, buildKey, addMockDispatch } = __nccwpck_require__(3397)
+const { getResponseData, buildKey, addMockDispatch } = __nccwpck_require__(463)
 const {
   kDispatches,
   kDispatchKey,
@@ -25473,9 +25473,9 @@ const {
   kContentLength,
   kMockDispatch,
   kIgnoreTrailingSlash
-} = __nccwpck_require__(1117)
-const { InvalidArgumentError } = __nccwpck_require__(8707)
-const { serializePathWithQuery } = __nccwpck_require__(3440)
+} = __nccwpck_require__(2539)
+const { InvalidArgumentError } = __nccwpck_require__(6593)
+const { serializePathWithQuery } = __nccwpck_require__(5386)
 
 /**
  * Defines the scope API for an interceptor reply
@@ -25675,14 +25675,14 @@ module.exports.MockScope = MockScope
 
 /***/ }),
 
-/***/ 4004:
+/***/ 3926:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { promisify } = __nccwpck_require__(7975)
-const Pool = __nccwpck_require__(628)
-const { buildMockDispatch } = __nccwpck_require__(3397)
+const Pool = __nccwpck_require__(8014)
+const { buildMockDispatch } = __nccwpck_require__(463)
 const {
   kDispatches,
   kMockAgent,
@@ -25692,10 +25692,10 @@ const {
   kOriginalDispatch,
   kConnected,
   kIgnoreTrailingSlash
-} = __nccwpck_require__(1117)
-const { MockInterceptor } = __nccwpck_require__(1511)
-const Symbols = __nccwpck_require__(6443)
-const { InvalidArgumentError } = __nccwpck_require__(8707)
+} = __nccwpck_require__(2539)
+const { MockInterceptor } = __nccwpck_require__(7073)
+const Symbols = __nccwpck_require__(3377)
+const { InvalidArgumentError } = __nccwpck_require__(6593)
 
 /**
  * MockPool provides an API that extends the Pool to influence the mockDispatches.
@@ -25750,7 +25750,7 @@ module.exports = MockPool
 
 /***/ }),
 
-/***/ 1117:
+/***/ 2539:
 /***/ ((module) => {
 
 
@@ -25789,12 +25789,12 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3397:
+/***/ 463:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { MockNotMatchedError } = __nccwpck_require__(2429)
+const { MockNotMatchedError } = __nccwpck_require__(5347)
 const {
   kDispatches,
   kMockAgent,
@@ -25802,15 +25802,15 @@ const {
   kOrigin,
   kGetNetConnect,
   kTotalDispatchCount
-} = __nccwpck_require__(1117)
-const { serializePathWithQuery } = __nccwpck_require__(3440)
+} = __nccwpck_require__(2539)
+const { serializePathWithQuery } = __nccwpck_require__(5386)
 const { STATUS_CODES } = __nccwpck_require__(7067)
 const {
   types: {
     isPromise
   }
 } = __nccwpck_require__(7975)
-const { InvalidArgumentError } = __nccwpck_require__(8707)
+const { InvalidArgumentError } = __nccwpck_require__(6593)
 
 function matchValue (match, value) {
   if (typeof match === 'string') {
@@ -26282,7 +26282,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6142:
+/***/ 2708:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -26332,17 +26332,17 @@ module.exports = class PendingInterceptorsFormatter {
 
 /***/ }),
 
-/***/ 5095:
+/***/ 8705:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const Agent = __nccwpck_require__(7405)
-const MockAgent = __nccwpck_require__(7501)
-const { SnapshotRecorder } = __nccwpck_require__(3766)
-const WrapHandler = __nccwpck_require__(9510)
-const { InvalidArgumentError, UndiciError } = __nccwpck_require__(8707)
-const { validateSnapshotMode } = __nccwpck_require__(9683)
+const Agent = __nccwpck_require__(5539)
+const MockAgent = __nccwpck_require__(587)
+const { SnapshotRecorder } = __nccwpck_require__(7096)
+const WrapHandler = __nccwpck_require__(6768)
+const { InvalidArgumentError, UndiciError } = __nccwpck_require__(6593)
+const { validateSnapshotMode } = __nccwpck_require__(9249)
 
 const kSnapshotRecorder = Symbol('kSnapshotRecorder')
 const kSnapshotMode = Symbol('kSnapshotMode')
@@ -26692,7 +26692,7 @@ module.exports = SnapshotAgent
 
 /***/ }),
 
-/***/ 3766:
+/***/ 7096:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -26700,8 +26700,8 @@ module.exports = SnapshotAgent
 const { writeFile, readFile, mkdir } = __nccwpck_require__(1455)
 const { dirname, resolve } = __nccwpck_require__(6760)
 const { setTimeout, clearTimeout } = __nccwpck_require__(7997)
-const { InvalidArgumentError, UndiciError } = __nccwpck_require__(8707)
-const { hashId, isUrlExcludedFactory, normalizeHeaders, createHeaderFilters } = __nccwpck_require__(9683)
+const { InvalidArgumentError, UndiciError } = __nccwpck_require__(6593)
+const { hashId, isUrlExcludedFactory, normalizeHeaders, createHeaderFilters } = __nccwpck_require__(9249)
 
 /**
  * @typedef {Object} SnapshotRequestOptions
@@ -27287,13 +27287,13 @@ module.exports = { SnapshotRecorder, formatRequestKey, createRequestHash, filter
 
 /***/ }),
 
-/***/ 9683:
+/***/ 9249:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { InvalidArgumentError } = __nccwpck_require__(8707)
-const { runtimeFeatures } = __nccwpck_require__(313)
+const { InvalidArgumentError } = __nccwpck_require__(6593)
+const { runtimeFeatures } = __nccwpck_require__(5459)
 
 /**
  * @typedef {Object} HeaderFilters
@@ -27452,7 +27452,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 7659:
+/***/ 9901:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -27462,9 +27462,9 @@ const {
   pathHasQueryOrFragment,
   hasSafeIterator,
   isValidHTTPToken
-} = __nccwpck_require__(3440)
+} = __nccwpck_require__(5386)
 
-const { serializePathWithQuery } = __nccwpck_require__(3440)
+const { serializePathWithQuery } = __nccwpck_require__(5386)
 
 const MAX_DELTA_SECONDS = 2147483647
 const RESTRICTIVE_DIRECTIVE_NAMES = ['no-store', 'private', 'no-cache']
@@ -28168,7 +28168,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5453:
+/***/ 1379:
 /***/ ((module) => {
 
 
@@ -28845,7 +28845,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6436:
+/***/ 2370:
 /***/ ((module) => {
 
 
@@ -28880,7 +28880,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 313:
+/***/ 5459:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -29011,7 +29011,7 @@ module.exports["default"] = instance
 
 /***/ }),
 
-/***/ 6854:
+/***/ 4752:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -29023,7 +29023,7 @@ const {
   kSize,
   kFree,
   kQueued
-} = __nccwpck_require__(6443)
+} = __nccwpck_require__(3377)
 
 class ClientStats {
   constructor (client) {
@@ -29050,7 +29050,7 @@ module.exports = { ClientStats, PoolStats }
 
 /***/ }),
 
-/***/ 6603:
+/***/ 5929:
 /***/ ((module) => {
 
 
@@ -29482,22 +29482,22 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9634:
+/***/ 3892:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
 
-const { kConstruct } = __nccwpck_require__(6443)
-const { urlEquals, getFieldValues } = __nccwpck_require__(6798)
-const { kEnumerableProperty, isDisturbed } = __nccwpck_require__(3440)
-const { webidl } = __nccwpck_require__(7879)
-const { cloneResponse, fromInnerResponse, getResponseState } = __nccwpck_require__(9051)
-const { Request, fromInnerRequest, getRequestState } = __nccwpck_require__(9967)
-const { fetching } = __nccwpck_require__(4398)
-const { urlIsHttpHttpsScheme, readAllBytes } = __nccwpck_require__(3168)
-const { createDeferredPromise } = __nccwpck_require__(6436)
+const { kConstruct } = __nccwpck_require__(3377)
+const { urlEquals, getFieldValues } = __nccwpck_require__(2012)
+const { kEnumerableProperty, isDisturbed } = __nccwpck_require__(5386)
+const { webidl } = __nccwpck_require__(8321)
+const { cloneResponse, fromInnerResponse, getResponseState } = __nccwpck_require__(9317)
+const { Request, fromInnerRequest, getRequestState } = __nccwpck_require__(3713)
+const { fetching } = __nccwpck_require__(6860)
+const { urlIsHttpHttpsScheme, readAllBytes } = __nccwpck_require__(1118)
+const { createDeferredPromise } = __nccwpck_require__(2370)
 
 /**
  * @see https://w3c.github.io/ServiceWorker/#dfn-cache-batch-operation
@@ -30353,15 +30353,15 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3245:
+/***/ 7403:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { Cache } = __nccwpck_require__(9634)
-const { webidl } = __nccwpck_require__(7879)
-const { kEnumerableProperty } = __nccwpck_require__(3440)
-const { kConstruct } = __nccwpck_require__(6443)
+const { Cache } = __nccwpck_require__(3892)
+const { webidl } = __nccwpck_require__(8321)
+const { kEnumerableProperty } = __nccwpck_require__(5386)
+const { kConstruct } = __nccwpck_require__(3377)
 
 class CacheStorage {
   /**
@@ -30512,14 +30512,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6798:
+/***/ 2012:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
-const { URLSerializer } = __nccwpck_require__(1900)
-const { isValidHeaderName } = __nccwpck_require__(3168)
+const { URLSerializer } = __nccwpck_require__(782)
+const { isValidHeaderName } = __nccwpck_require__(1118)
 
 /**
  * @see https://url.spec.whatwg.org/#concept-url-equals
@@ -30564,7 +30564,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1276:
+/***/ 9922:
 /***/ ((module) => {
 
 
@@ -30583,15 +30583,15 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9061:
+/***/ 8495:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { parseSetCookie } = __nccwpck_require__(1978)
-const { stringify } = __nccwpck_require__(7797)
-const { webidl } = __nccwpck_require__(7879)
-const { Headers } = __nccwpck_require__(660)
+const { parseSetCookie } = __nccwpck_require__(5816)
+const { stringify } = __nccwpck_require__(2095)
+const { webidl } = __nccwpck_require__(8321)
+const { Headers } = __nccwpck_require__(5662)
 
 const brandChecks = webidl.brandCheckMultiple([Headers, globalThis.Headers].filter(Boolean))
 
@@ -30791,14 +30791,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1978:
+/***/ 5816:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { collectASequenceOfCodePointsFast } = __nccwpck_require__(8116)
-const { maxNameValuePairSize, maxAttributeValueSize } = __nccwpck_require__(1276)
-const { isCTLExcludingHtab } = __nccwpck_require__(7797)
+const { collectASequenceOfCodePointsFast } = __nccwpck_require__(5326)
+const { maxNameValuePairSize, maxAttributeValueSize } = __nccwpck_require__(9922)
+const { isCTLExcludingHtab } = __nccwpck_require__(2095)
 const assert = __nccwpck_require__(4589)
 
 /**
@@ -31113,7 +31113,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 7797:
+/***/ 2095:
 /***/ ((module) => {
 
 
@@ -31491,13 +31491,13 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4031:
+/***/ 6301:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 const buffer = __nccwpck_require__(4573)
 const { Transform } = __nccwpck_require__(7075)
-const { isASCIINumber, isValidLastEventId } = __nccwpck_require__(4811)
+const { isASCIINumber, isValidLastEventId } = __nccwpck_require__(625)
 
 /**
  * @type {number[]} BOM
@@ -32073,22 +32073,22 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1238:
+/***/ 6376:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { pipeline } = __nccwpck_require__(7075)
-const { fetching } = __nccwpck_require__(4398)
-const { makeRequest } = __nccwpck_require__(9967)
-const { webidl } = __nccwpck_require__(7879)
-const { EventSourceStream } = __nccwpck_require__(4031)
-const { parseMIMEType } = __nccwpck_require__(1900)
-const { createFastMessageEvent } = __nccwpck_require__(5188)
-const { isNetworkError } = __nccwpck_require__(9051)
-const { kEnumerableProperty } = __nccwpck_require__(3440)
-const { environmentSettingsObject } = __nccwpck_require__(3168)
-const { getGlobalDispatcher } = __nccwpck_require__(2581)
+const { fetching } = __nccwpck_require__(6860)
+const { makeRequest } = __nccwpck_require__(3713)
+const { webidl } = __nccwpck_require__(8321)
+const { EventSourceStream } = __nccwpck_require__(6301)
+const { parseMIMEType } = __nccwpck_require__(782)
+const { createFastMessageEvent } = __nccwpck_require__(6814)
+const { isNetworkError } = __nccwpck_require__(9317)
+const { kEnumerableProperty } = __nccwpck_require__(5386)
+const { environmentSettingsObject } = __nccwpck_require__(1118)
+const { getGlobalDispatcher } = __nccwpck_require__(4743)
 
 let experimentalWarned = false
 
@@ -32584,7 +32584,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4811:
+/***/ 625:
 /***/ ((module) => {
 
 
@@ -32620,29 +32620,29 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4492:
+/***/ 6962:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const util = __nccwpck_require__(3440)
+const util = __nccwpck_require__(5386)
 const {
   ReadableStreamFrom,
   readableStreamClose,
   fullyReadBody,
   extractMimeType
-} = __nccwpck_require__(3168)
-const { FormData, setFormDataState } = __nccwpck_require__(5910)
-const { webidl } = __nccwpck_require__(7879)
+} = __nccwpck_require__(1118)
+const { FormData, setFormDataState } = __nccwpck_require__(8440)
+const { webidl } = __nccwpck_require__(8321)
 const assert = __nccwpck_require__(4589)
 const { isErrored, isDisturbed } = __nccwpck_require__(7075)
 const { isUint8Array } = __nccwpck_require__(3429)
-const { serializeAMimeType } = __nccwpck_require__(1900)
-const { multipartFormDataParser } = __nccwpck_require__(116)
-const { createDeferredPromise } = __nccwpck_require__(6436)
-const { parseJSONFromBytes } = __nccwpck_require__(8116)
-const { utf8DecodeBytes } = __nccwpck_require__(276)
-const { runtimeFeatures } = __nccwpck_require__(313)
+const { serializeAMimeType } = __nccwpck_require__(782)
+const { multipartFormDataParser } = __nccwpck_require__(4646)
+const { createDeferredPromise } = __nccwpck_require__(2370)
+const { parseJSONFromBytes } = __nccwpck_require__(5326)
+const { utf8DecodeBytes } = __nccwpck_require__(798)
+const { runtimeFeatures } = __nccwpck_require__(5459)
 
 const random = runtimeFeatures.has('crypto')
   ? (__nccwpck_require__(7598).randomInt)
@@ -33145,7 +33145,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4495:
+/***/ 6833:
 /***/ ((module) => {
 
 
@@ -33283,13 +33283,13 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1900:
+/***/ 782:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
-const { forgivingBase64, collectASequenceOfCodePoints, collectASequenceOfCodePointsFast, isomorphicDecode, removeASCIIWhitespace, removeChars } = __nccwpck_require__(8116)
+const { forgivingBase64, collectASequenceOfCodePoints, collectASequenceOfCodePointsFast, isomorphicDecode, removeASCIIWhitespace, removeChars } = __nccwpck_require__(5326)
 
 const encoder = new TextEncoder()
 
@@ -33886,17 +33886,17 @@ module.exports = {
 
 /***/ }),
 
-/***/ 116:
+/***/ 4646:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { bufferToLowerCasedHeaderName } = __nccwpck_require__(3440)
-const { HTTP_TOKEN_CODEPOINTS } = __nccwpck_require__(1900)
-const { makeEntry } = __nccwpck_require__(5910)
-const { webidl } = __nccwpck_require__(7879)
+const { bufferToLowerCasedHeaderName } = __nccwpck_require__(5386)
+const { HTTP_TOKEN_CODEPOINTS } = __nccwpck_require__(782)
+const { makeEntry } = __nccwpck_require__(8440)
+const { webidl } = __nccwpck_require__(8321)
 const assert = __nccwpck_require__(4589)
-const { isomorphicDecode } = __nccwpck_require__(8116)
+const { isomorphicDecode } = __nccwpck_require__(5326)
 
 const dd = Buffer.from('--')
 const decoder = new TextDecoder()
@@ -34479,14 +34479,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5910:
+/***/ 8440:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { iteratorMixin } = __nccwpck_require__(3168)
-const { kEnumerableProperty } = __nccwpck_require__(3440)
-const { webidl } = __nccwpck_require__(7879)
+const { iteratorMixin } = __nccwpck_require__(1118)
+const { kEnumerableProperty } = __nccwpck_require__(5386)
+const { webidl } = __nccwpck_require__(8321)
 const nodeUtil = __nccwpck_require__(7975)
 
 // https://xhr.spec.whatwg.org/#formdata
@@ -34745,7 +34745,7 @@ module.exports = { FormData, makeEntry, setFormDataState }
 
 /***/ }),
 
-/***/ 1059:
+/***/ 8709:
 /***/ ((module) => {
 
 
@@ -34792,21 +34792,21 @@ module.exports = {
 
 /***/ }),
 
-/***/ 660:
+/***/ 5662:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 // https://github.com/Ethan-Arrowood/undici-fetch
 
 
 
-const { kConstruct } = __nccwpck_require__(6443)
-const { kEnumerableProperty } = __nccwpck_require__(3440)
+const { kConstruct } = __nccwpck_require__(3377)
+const { kEnumerableProperty } = __nccwpck_require__(5386)
 const {
   iteratorMixin,
   isValidHeaderName,
   isValidHeaderValue
-} = __nccwpck_require__(3168)
-const { webidl } = __nccwpck_require__(7879)
+} = __nccwpck_require__(1118)
+const { webidl } = __nccwpck_require__(8321)
 const assert = __nccwpck_require__(4589)
 const util = __nccwpck_require__(7975)
 
@@ -35518,7 +35518,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4398:
+/***/ 6860:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 // https://github.com/Ethan-Arrowood/undici-fetch
@@ -35532,9 +35532,9 @@ const {
   makeResponse,
   fromInnerResponse,
   getResponseState
-} = __nccwpck_require__(9051)
-const { HeadersList } = __nccwpck_require__(660)
-const { Request, cloneRequest, getRequestDispatcher, getRequestState } = __nccwpck_require__(9967)
+} = __nccwpck_require__(9317)
+const { HeadersList } = __nccwpck_require__(5662)
+const { Request, cloneRequest, getRequestDispatcher, getRequestState } = __nccwpck_require__(3713)
 const zlib = __nccwpck_require__(8522)
 const {
   makePolicyContainer,
@@ -35569,27 +35569,27 @@ const {
   hasAuthenticationEntry,
   includesCredentials,
   isTraversableNavigable
-} = __nccwpck_require__(3168)
+} = __nccwpck_require__(1118)
 const assert = __nccwpck_require__(4589)
-const { safelyExtractBody, extractBody } = __nccwpck_require__(4492)
+const { safelyExtractBody, extractBody } = __nccwpck_require__(6962)
 const {
   redirectStatusSet,
   nullBodyStatus,
   safeMethodsSet,
   requestBodyHeader,
   subresourceSet
-} = __nccwpck_require__(4495)
+} = __nccwpck_require__(6833)
 const EE = __nccwpck_require__(8474)
 const { Readable, pipeline, finished, isErrored, isReadable } = __nccwpck_require__(7075)
-const { addAbortListener, bufferToLowerCasedHeaderName } = __nccwpck_require__(3440)
-const { dataURLProcessor, serializeAMimeType, minimizeSupportedMimeType } = __nccwpck_require__(1900)
-const { getGlobalDispatcher } = __nccwpck_require__(2581)
-const { webidl } = __nccwpck_require__(7879)
+const { addAbortListener, bufferToLowerCasedHeaderName } = __nccwpck_require__(5386)
+const { dataURLProcessor, serializeAMimeType, minimizeSupportedMimeType } = __nccwpck_require__(782)
+const { getGlobalDispatcher } = __nccwpck_require__(4743)
+const { webidl } = __nccwpck_require__(8321)
 const { STATUS_CODES } = __nccwpck_require__(7067)
-const { bytesMatch } = __nccwpck_require__(5082)
-const { createDeferredPromise } = __nccwpck_require__(6436)
-const { isomorphicEncode } = __nccwpck_require__(8116)
-const { runtimeFeatures } = __nccwpck_require__(313)
+const { bytesMatch } = __nccwpck_require__(316)
+const { createDeferredPromise } = __nccwpck_require__(2370)
+const { isomorphicEncode } = __nccwpck_require__(5326)
+const { runtimeFeatures } = __nccwpck_require__(5459)
 
 // Node.js v23.8.0+ and v22.15.0+ supports Zstandard
 const hasZstd = runtimeFeatures.has('zstd')
@@ -37938,22 +37938,22 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9967:
+/***/ 3713:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 /* globals AbortController */
 
 
 
-const { extractBody, mixinBody, cloneBody, bodyUnusable } = __nccwpck_require__(4492)
-const { Headers, fill: fillHeaders, HeadersList, setHeadersGuard, getHeadersGuard, setHeadersList, getHeadersList } = __nccwpck_require__(660)
-const util = __nccwpck_require__(3440)
+const { extractBody, mixinBody, cloneBody, bodyUnusable } = __nccwpck_require__(6962)
+const { Headers, fill: fillHeaders, HeadersList, setHeadersGuard, getHeadersGuard, setHeadersList, getHeadersList } = __nccwpck_require__(5662)
+const util = __nccwpck_require__(5386)
 const nodeUtil = __nccwpck_require__(7975)
 const {
   isValidHTTPToken,
   sameOrigin,
   environmentSettingsObject
-} = __nccwpck_require__(3168)
+} = __nccwpck_require__(1118)
 const {
   forbiddenMethodsSet,
   corsSafeListedMethodsSet,
@@ -37963,11 +37963,11 @@ const {
   requestCredentials,
   requestCache,
   requestDuplex
-} = __nccwpck_require__(4495)
+} = __nccwpck_require__(6833)
 const { kEnumerableProperty, normalizedMethodRecordsBase, normalizedMethodRecords } = util
-const { webidl } = __nccwpck_require__(7879)
-const { URLSerializer } = __nccwpck_require__(1900)
-const { kConstruct } = __nccwpck_require__(6443)
+const { webidl } = __nccwpck_require__(8321)
+const { URLSerializer } = __nccwpck_require__(782)
+const { kConstruct } = __nccwpck_require__(3377)
 const assert = __nccwpck_require__(4589)
 const { getMaxListeners, setMaxListeners, defaultMaxListeners } = __nccwpck_require__(8474)
 
@@ -39060,14 +39060,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9051:
+/***/ 9317:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { Headers, HeadersList, fill, getHeadersGuard, setHeadersGuard, setHeadersList } = __nccwpck_require__(660)
-const { extractBody, cloneBody, mixinBody, streamRegistry, bodyUnusable } = __nccwpck_require__(4492)
-const util = __nccwpck_require__(3440)
+const { Headers, HeadersList, fill, getHeadersGuard, setHeadersGuard, setHeadersList } = __nccwpck_require__(5662)
+const { extractBody, cloneBody, mixinBody, streamRegistry, bodyUnusable } = __nccwpck_require__(6962)
+const util = __nccwpck_require__(5386)
 const nodeUtil = __nccwpck_require__(7975)
 const { kEnumerableProperty } = util
 const {
@@ -39076,16 +39076,16 @@ const {
   isAborted,
   isErrorLike,
   environmentSettingsObject: relevantRealm
-} = __nccwpck_require__(3168)
+} = __nccwpck_require__(1118)
 const {
   redirectStatusSet,
   nullBodyStatus
-} = __nccwpck_require__(4495)
-const { webidl } = __nccwpck_require__(7879)
-const { URLSerializer } = __nccwpck_require__(1900)
-const { kConstruct } = __nccwpck_require__(6443)
+} = __nccwpck_require__(6833)
+const { webidl } = __nccwpck_require__(8321)
+const { URLSerializer } = __nccwpck_require__(782)
+const { kConstruct } = __nccwpck_require__(3377)
 const assert = __nccwpck_require__(4589)
-const { isomorphicEncode, serializeJavascriptValueToJSONString } = __nccwpck_require__(8116)
+const { isomorphicEncode, serializeJavascriptValueToJSONString } = __nccwpck_require__(5326)
 
 const textEncoder = new TextEncoder('utf-8')
 
@@ -39708,22 +39708,22 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3168:
+/***/ 1118:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { Transform } = __nccwpck_require__(7075)
 const zlib = __nccwpck_require__(8522)
-const { redirectStatusSet, referrerPolicyTokens, badPortsSet } = __nccwpck_require__(4495)
-const { getGlobalOrigin } = __nccwpck_require__(1059)
-const { collectAnHTTPQuotedString, parseMIMEType } = __nccwpck_require__(1900)
+const { redirectStatusSet, referrerPolicyTokens, badPortsSet } = __nccwpck_require__(6833)
+const { getGlobalOrigin } = __nccwpck_require__(8709)
+const { collectAnHTTPQuotedString, parseMIMEType } = __nccwpck_require__(782)
 const { performance } = __nccwpck_require__(643)
-const { ReadableStreamFrom, isValidHTTPToken, normalizedMethodRecordsBase } = __nccwpck_require__(3440)
+const { ReadableStreamFrom, isValidHTTPToken, normalizedMethodRecordsBase } = __nccwpck_require__(5386)
 const assert = __nccwpck_require__(4589)
 const { isUint8Array } = __nccwpck_require__(3429)
-const { webidl } = __nccwpck_require__(7879)
-const { isomorphicEncode, collectASequenceOfCodePoints, removeChars } = __nccwpck_require__(8116)
+const { webidl } = __nccwpck_require__(8321)
+const { isomorphicEncode, collectASequenceOfCodePoints, removeChars } = __nccwpck_require__(5326)
 
 function responseURL (response) {
   // https://fetch.spec.whatwg.org/#responses
@@ -41237,13 +41237,13 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8116:
+/***/ 5326:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
-const { utf8DecodeBytes } = __nccwpck_require__(276)
+const { utf8DecodeBytes } = __nccwpck_require__(798)
 
 /**
  * @param {(char: string) => boolean} condition
@@ -41487,14 +41487,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5082:
+/***/ 316:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
-const { runtimeFeatures } = __nccwpck_require__(313)
-const { asciiLowercase } = __nccwpck_require__(8116)
+const { runtimeFeatures } = __nccwpck_require__(5459)
+const { asciiLowercase } = __nccwpck_require__(5326)
 
 /**
  * @typedef {object} Metadata
@@ -41801,14 +41801,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 7879:
+/***/ 8321:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
 const { types, inspect } = __nccwpck_require__(7975)
-const { runtimeFeatures } = __nccwpck_require__(313)
+const { runtimeFeatures } = __nccwpck_require__(5459)
 
 const UNDEFINED = 1
 const BOOLEAN = 2
@@ -42814,20 +42814,20 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6897:
+/***/ 3403:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { uid, states, sentCloseFrameState, emptyBuffer, opcodes } = __nccwpck_require__(736)
-const { parseExtensions, isClosed, isClosing, isEstablished, isConnecting, validateCloseCodeAndReason } = __nccwpck_require__(8625)
-const { makeRequest } = __nccwpck_require__(9967)
-const { fetching } = __nccwpck_require__(4398)
-const { Headers, getHeadersList } = __nccwpck_require__(660)
-const { getDecodeSplit } = __nccwpck_require__(3168)
-const { WebsocketFrameSend } = __nccwpck_require__(3264)
+const { uid, states, sentCloseFrameState, emptyBuffer, opcodes } = __nccwpck_require__(9322)
+const { parseExtensions, isClosed, isClosing, isEstablished, isConnecting, validateCloseCodeAndReason } = __nccwpck_require__(3479)
+const { makeRequest } = __nccwpck_require__(3713)
+const { fetching } = __nccwpck_require__(6860)
+const { Headers, getHeadersList } = __nccwpck_require__(5662)
+const { getDecodeSplit } = __nccwpck_require__(1118)
+const { WebsocketFrameSend } = __nccwpck_require__(4226)
 const assert = __nccwpck_require__(4589)
-const { runtimeFeatures } = __nccwpck_require__(313)
+const { runtimeFeatures } = __nccwpck_require__(5459)
 
 const crypto = runtimeFeatures.has('crypto')
   ? __nccwpck_require__(7598)
@@ -43160,7 +43160,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 736:
+/***/ 9322:
 /***/ ((module) => {
 
 
@@ -43293,14 +43293,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5188:
+/***/ 6814:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { webidl } = __nccwpck_require__(7879)
-const { kEnumerableProperty } = __nccwpck_require__(3440)
-const { kConstruct } = __nccwpck_require__(6443)
+const { webidl } = __nccwpck_require__(8321)
+const { kEnumerableProperty } = __nccwpck_require__(5386)
+const { kConstruct } = __nccwpck_require__(3377)
 
 /**
  * @see https://html.spec.whatwg.org/multipage/comms.html#messageevent
@@ -43631,13 +43631,13 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3264:
+/***/ 4226:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { runtimeFeatures } = __nccwpck_require__(313)
-const { maxUnsigned16Bit, opcodes } = __nccwpck_require__(736)
+const { runtimeFeatures } = __nccwpck_require__(5459)
+const { maxUnsigned16Bit, opcodes } = __nccwpck_require__(9322)
 
 const BUFFER_SIZE = 8 * 1024
 
@@ -43771,14 +43771,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9469:
+/***/ 6495:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { createInflateRaw, Z_DEFAULT_WINDOWBITS } = __nccwpck_require__(8522)
-const { isValidClientWindowBits } = __nccwpck_require__(8625)
-const { MessageSizeExceededError } = __nccwpck_require__(8707)
+const { isValidClientWindowBits } = __nccwpck_require__(3479)
+const { MessageSizeExceededError } = __nccwpck_require__(6593)
 
 const tail = Buffer.from([0x00, 0x00, 0xff, 0xff])
 const kBuffer = Symbol('kBuffer')
@@ -43883,14 +43883,14 @@ module.exports = { PerMessageDeflate }
 
 /***/ }),
 
-/***/ 1652:
+/***/ 1298:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { Writable } = __nccwpck_require__(7075)
 const assert = __nccwpck_require__(4589)
-const { parserStates, opcodes, states, emptyBuffer, sentCloseFrameState } = __nccwpck_require__(736)
+const { parserStates, opcodes, states, emptyBuffer, sentCloseFrameState } = __nccwpck_require__(9322)
 const {
   isValidStatusCode,
   isValidOpcode,
@@ -43899,11 +43899,11 @@ const {
   isControlFrame,
   isTextBinaryFrame,
   isContinuationFrame
-} = __nccwpck_require__(8625)
-const { failWebsocketConnection } = __nccwpck_require__(6897)
-const { WebsocketFrameSend } = __nccwpck_require__(3264)
-const { PerMessageDeflate } = __nccwpck_require__(9469)
-const { MessageSizeExceededError } = __nccwpck_require__(8707)
+} = __nccwpck_require__(3479)
+const { failWebsocketConnection } = __nccwpck_require__(3403)
+const { WebsocketFrameSend } = __nccwpck_require__(4226)
+const { PerMessageDeflate } = __nccwpck_require__(6495)
+const { MessageSizeExceededError } = __nccwpck_require__(6593)
 
 // This code was influenced by ws released under the MIT license.
 // Copyright (c) 2011 Einar Otto Stangvik <einaros@gmail.com>
@@ -44410,14 +44410,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3900:
+/***/ 8470:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { WebsocketFrameSend } = __nccwpck_require__(3264)
-const { opcodes, sendHints } = __nccwpck_require__(736)
-const FixedQueue = __nccwpck_require__(4660)
+const { WebsocketFrameSend } = __nccwpck_require__(4226)
+const { opcodes, sendHints } = __nccwpck_require__(9322)
+const FixedQueue = __nccwpck_require__(2190)
 
 /**
  * @typedef {object} SendQueueNode
@@ -44526,15 +44526,15 @@ module.exports = { SendQueue }
 
 /***/ }),
 
-/***/ 6919:
+/***/ 9597:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { webidl } = __nccwpck_require__(7879)
-const { validateCloseCodeAndReason } = __nccwpck_require__(8625)
-const { kConstruct } = __nccwpck_require__(6443)
-const { kEnumerableProperty } = __nccwpck_require__(3440)
+const { webidl } = __nccwpck_require__(8321)
+const { validateCloseCodeAndReason } = __nccwpck_require__(3479)
+const { kConstruct } = __nccwpck_require__(3377)
+const { kEnumerableProperty } = __nccwpck_require__(5386)
 
 function createInheritableDOMException () {
   // https://github.com/nodejs/node/issues/59677
@@ -44637,23 +44637,23 @@ module.exports = { WebSocketError, createUnvalidatedWebSocketError }
 
 /***/ }),
 
-/***/ 2873:
+/***/ 2299:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { createDeferredPromise } = __nccwpck_require__(6436)
-const { environmentSettingsObject } = __nccwpck_require__(3168)
-const { states, opcodes, sentCloseFrameState } = __nccwpck_require__(736)
-const { webidl } = __nccwpck_require__(7879)
-const { getURLRecord, isValidSubprotocol, isEstablished, utf8Decode } = __nccwpck_require__(8625)
-const { establishWebSocketConnection, failWebsocketConnection, closeWebSocketConnection } = __nccwpck_require__(6897)
-const { channels } = __nccwpck_require__(2414)
-const { WebsocketFrameSend } = __nccwpck_require__(3264)
-const { ByteParser } = __nccwpck_require__(1652)
-const { WebSocketError, createUnvalidatedWebSocketError } = __nccwpck_require__(6919)
-const { kEnumerableProperty } = __nccwpck_require__(3440)
-const { utf8DecodeBytes } = __nccwpck_require__(276)
+const { createDeferredPromise } = __nccwpck_require__(2370)
+const { environmentSettingsObject } = __nccwpck_require__(1118)
+const { states, opcodes, sentCloseFrameState } = __nccwpck_require__(9322)
+const { webidl } = __nccwpck_require__(8321)
+const { getURLRecord, isValidSubprotocol, isEstablished, utf8Decode } = __nccwpck_require__(3479)
+const { establishWebSocketConnection, failWebsocketConnection, closeWebSocketConnection } = __nccwpck_require__(3403)
+const { channels } = __nccwpck_require__(6644)
+const { WebsocketFrameSend } = __nccwpck_require__(4226)
+const { ByteParser } = __nccwpck_require__(1298)
+const { WebSocketError, createUnvalidatedWebSocketError } = __nccwpck_require__(9597)
+const { kEnumerableProperty } = __nccwpck_require__(5386)
+const { utf8DecodeBytes } = __nccwpck_require__(798)
 
 let emittedExperimentalWarning = false
 
@@ -45140,15 +45140,15 @@ module.exports = { WebSocketStream }
 
 /***/ }),
 
-/***/ 8625:
+/***/ 3479:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { states, opcodes } = __nccwpck_require__(736)
+const { states, opcodes } = __nccwpck_require__(9322)
 const { isUtf8 } = __nccwpck_require__(4573)
-const { removeHTTPWhitespace } = __nccwpck_require__(1900)
-const { collectASequenceOfCodePointsFast } = __nccwpck_require__(8116)
+const { removeHTTPWhitespace } = __nccwpck_require__(782)
+const { collectASequenceOfCodePointsFast } = __nccwpck_require__(5326)
 
 /**
  * @param {number} readyState
@@ -45494,16 +45494,16 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3726:
+/***/ 3435:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { isArrayBuffer } = __nccwpck_require__(3429)
-const { webidl } = __nccwpck_require__(7879)
-const { URLSerializer } = __nccwpck_require__(1900)
-const { environmentSettingsObject } = __nccwpck_require__(3168)
-const { staticPropertyDescriptors, states, sentCloseFrameState, sendHints, opcodes } = __nccwpck_require__(736)
+const { webidl } = __nccwpck_require__(8321)
+const { URLSerializer } = __nccwpck_require__(782)
+const { environmentSettingsObject } = __nccwpck_require__(1118)
+const { staticPropertyDescriptors, states, sentCloseFrameState, sendHints, opcodes } = __nccwpck_require__(9322)
 const {
   isConnecting,
   isEstablished,
@@ -45514,15 +45514,15 @@ const {
   utf8Decode,
   toArrayBuffer,
   getURLRecord
-} = __nccwpck_require__(8625)
-const { establishWebSocketConnection, closeWebSocketConnection, failWebsocketConnection } = __nccwpck_require__(6897)
-const { ByteParser } = __nccwpck_require__(1652)
-const { kEnumerableProperty } = __nccwpck_require__(3440)
-const { getGlobalDispatcher } = __nccwpck_require__(2581)
-const { ErrorEvent, CloseEvent, createFastMessageEvent } = __nccwpck_require__(5188)
-const { SendQueue } = __nccwpck_require__(3900)
-const { WebsocketFrameSend } = __nccwpck_require__(3264)
-const { channels } = __nccwpck_require__(2414)
+} = __nccwpck_require__(3479)
+const { establishWebSocketConnection, closeWebSocketConnection, failWebsocketConnection } = __nccwpck_require__(3403)
+const { ByteParser } = __nccwpck_require__(1298)
+const { kEnumerableProperty } = __nccwpck_require__(5386)
+const { getGlobalDispatcher } = __nccwpck_require__(4743)
+const { ErrorEvent, CloseEvent, createFastMessageEvent } = __nccwpck_require__(6814)
+const { SendQueue } = __nccwpck_require__(8470)
+const { WebsocketFrameSend } = __nccwpck_require__(4226)
+const { channels } = __nccwpck_require__(6644)
 
 function getSocketAddress (socket) {
   if (typeof socket?.address === 'function') {
@@ -46259,7 +46259,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4248:
+/***/ 9350:
 /***/ ((module) => {
 
 // Adapted from https://github.com/brianloveswords/buffer-crc32/blob/v0.2.13/index.js
@@ -46311,7 +46311,7 @@ module.exports = crc32;
 
 /***/ }),
 
-/***/ 3502:
+/***/ 7408:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 // This was adapted from https://github.com/andrewrk/node-fd-slicer by Andrew Kelley under the MIT License.
@@ -46320,7 +46320,7 @@ var util = __nccwpck_require__(9023);
 var stream = __nccwpck_require__(2203);
 var Readable = stream.Readable;
 var PassThrough = stream.PassThrough;
-var Pend = __nccwpck_require__(3313);
+var Pend = __nccwpck_require__(3291);
 var EventEmitter = (__nccwpck_require__(4434).EventEmitter);
 
 exports.BufferSlicer = BufferSlicer;
@@ -46506,12 +46506,12 @@ BufferSlicer.prototype.unref = function() {
 
 /***/ }),
 
-/***/ 663:
+/***/ 9949:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 var fs = __nccwpck_require__(9896);
 var zlib = __nccwpck_require__(3106);
-var fd_slicer = __nccwpck_require__(3502);
+var fd_slicer = __nccwpck_require__(7408);
 var util = __nccwpck_require__(9023);
 var EventEmitter = (__nccwpck_require__(4434).EventEmitter);
 var Transform = (__nccwpck_require__(2203).Transform);
@@ -46519,7 +46519,7 @@ var PassThrough = (__nccwpck_require__(2203).PassThrough);
 var Writable = (__nccwpck_require__(2203).Writable);
 
 // Node 20 added zlib.crc32.
-const crc32 = typeof zlib.crc32 === "function" ? zlib.crc32 : __nccwpck_require__(4248);
+const crc32 = typeof zlib.crc32 === "function" ? zlib.crc32 : __nccwpck_require__(9350);
 
 exports.open = open;
 exports.fromFd = fromFd;
@@ -47826,14 +47826,14 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("zlib");
 
 /***/ }),
 
-/***/ 3281:
+/***/ 3339:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 /* eslint-disable no-var */
 
-var reusify = __nccwpck_require__(844)
+var reusify = __nccwpck_require__(4162)
 
 function fastqueue (context, worker, _concurrency) {
   if (typeof context === 'function') {
@@ -48181,11 +48181,11 @@ module.exports.promise = queueAsPromised
 
 /***/ }),
 
-/***/ 1906:
+/***/ 479:
 /***/ ((__webpack_module__, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2304);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4012);
 
 process.exitCode = await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .main */ .i)(process.argv.slice(2));
 
@@ -48194,7 +48194,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 2304:
+/***/ 4012:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -48295,8 +48295,8 @@ function comparePlatforms(a, b) {
     return x < y ? -1 : x > y ? 1 : 0;
 }
 
-// EXTERNAL MODULE: ./node_modules/fast-glob/out/index.js
-var out = __nccwpck_require__(5648);
+// EXTERNAL MODULE: ../../main/node_modules/fast-glob/out/index.js
+var out = __nccwpck_require__(1278);
 ;// CONCATENATED MODULE: ./.build/src/lockfile/lexer.js
 /**
  * Tokens of the HCL native-syntax subset that lock files use (PROTOCOL.md §3).
@@ -48590,10 +48590,10 @@ function preferredHashes(hashes) {
     return hashes.filter((h) => h.startsWith('h1:') || h.startsWith('zh:'));
 }
 /** Sorted, unique. */
-function hash_normalizeHashes(hashes) {
+function normalizeHashes(hashes) {
     return [...new Set(hashes)].sort();
 }
-function hash_zhHash(sha256Hex) {
+function zhHash(sha256Hex) {
     return `zh:${sha256Hex.toLowerCase()}`;
 }
 
@@ -49578,7 +49578,7 @@ function versionArchivesDocument(archives) {
         const platform = formatPlatform(a.ref.platform);
         out[platform] = {
             url: packedArchiveName(a.ref.address, a.ref.version, platform),
-            hashes: hash_normalizeHashes([a.h1, a.zh]),
+            hashes: normalizeHashes([a.h1, a.zh]),
         };
     }
     return canonicalJson({ archives: out });
@@ -49761,22 +49761,16 @@ async function writeFiles(root, files) {
         else if (f.kind === 'bytes')
             await (0,promises_.writeFile)(target, f.bytes, { flag: 'wx', mode: 0o644 });
         else
-            await linkOrCopy(f.from, target);
+            await copyVerified(f.from, target);
     }
 }
 /**
- * A hard link to the verified archive when the store is on the same filesystem (no bytes copied),
- * else a copy. Either way the mirror holds a regular file: no symlinks.
+ * A copy of the verified archive (a copy-on-write clone where the filesystem can), never a hard link:
+ * the store is untrusted, so nothing published may share an inode with it (writing into a store file
+ * after verification must not change the mirror). The mirror holds a regular file: no symlinks.
  */
-async function linkOrCopy(from, target) {
-    try {
-        await (0,promises_.link)(from, target);
-    }
-    catch (e) {
-        if (!['EXDEV', 'EPERM', 'ENOTSUP', 'EMLINK', 'EACCES'].includes(e.code ?? ''))
-            throw e;
-        await (0,promises_.copyFile)(from, target, external_node_fs_namespaceObject.constants.COPYFILE_EXCL | external_node_fs_namespaceObject.constants.COPYFILE_FICLONE);
-    }
+async function copyVerified(from, target) {
+    await (0,promises_.copyFile)(from, target, external_node_fs_namespaceObject.constants.COPYFILE_EXCL | external_node_fs_namespaceObject.constants.COPYFILE_FICLONE);
 }
 /** Joins a relative mirror path under root, refusing anything that could escape it. */
 function safeJoin(root, rel) {
@@ -50051,7 +50045,7 @@ function toPlanned(entry) {
         address: entry.address,
         version: entry.version.text,
         constraints: entry.constraints,
-        hashes: hash_normalizeHashes(entry.hashes),
+        hashes: normalizeHashes(entry.hashes),
         lockfiles: [...new Set(lockfiles)],
     };
 }
@@ -50060,19 +50054,219 @@ function uniquePlatforms(platforms) {
     return [...byName.values()].sort(comparePlatforms);
 }
 
+;// CONCATENATED MODULE: ./.build/src/upstream/url-policy.js
+
+/** True for 127.0.0.0/8, ::1 and localhost: the only hosts plain `http:` may be used with. */
+function isLoopbackHost(hostname) {
+    const host = hostname.toLowerCase().replace(/^\[|\]$/g, '');
+    if (host === 'localhost' || host.endsWith('.localhost'))
+        return true;
+    if (host === '::1' || host === '0:0:0:0:0:0:0:1')
+        return true;
+    return /^127\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}$/.test(host);
+}
+/**
+ * Parses `text` and requires `https:`, or `http:` on a loopback host; throws `code` otherwise.
+ * `what` names the URL in the message ("download_url", "redirect target", ...).
+ */
+function requireFetchableUrl(text, what, code, base) {
+    let url;
+    try {
+        url = base === undefined ? new URL(text) : new URL(text, base);
+    }
+    catch {
+        throw new errors_RepoxyError(code, `${what} ${JSON.stringify(displayUrl(text))} is not a valid URL`);
+    }
+    if (url.protocol === 'https:')
+        return url;
+    if (url.protocol === 'http:' && isLoopbackHost(url.hostname))
+        return url;
+    if (url.protocol === 'http:') {
+        throw new errors_RepoxyError(code, `${what} ${displayUrl(url.href)} uses plain http: to a non-loopback host; only https: is allowed`);
+    }
+    throw new errors_RepoxyError(code, `${what} ${displayUrl(url.href)} must be an http(s) URL`);
+}
+/** A URL for messages: any `user:password@` removed. Tokens are redacted separately. */
+function displayUrl(text) {
+    try {
+        const url = new URL(text);
+        if (url.username === '' && url.password === '')
+            return url.href;
+        url.username = '';
+        url.password = '';
+        return url.href;
+    }
+    catch {
+        return text.replace(/\/\/[^/@]*@/, '//');
+    }
+}
+
+;// CONCATENATED MODULE: ./.build/src/upstream/registry-docs.js
+
+
+
+/** A version string go-versions' ParseVersion accepts (loosely: `1`, `1.0`, `1.0.0-beta+x`). */
+const LOOSE_VERSION = /^v?[0-9]+(?:\.[0-9]+){0,2}(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$/;
+/**
+ * Validates a `versions` document (PROTOCOL.md §2.2). An unparsable version is a hard error, as in
+ * OpenTofu's registry source. Throws UPSTREAM_BAD_RESPONSE naming the URL.
+ */
+function parseVersionsDoc(value, url) {
+    const bad = badResponse(url);
+    const doc = requireObject(value, 'the versions document', bad);
+    const versions = optionalArray(doc['versions'], 'versions', bad).map((entry, i) => {
+        const v = requireObject(entry, `versions[${i}]`, bad);
+        const version = v['version'];
+        if (typeof version !== 'string' || !LOOSE_VERSION.test(version)) {
+            throw bad(`versions[${i}].version ${JSON.stringify(version)} is not a version`);
+        }
+        const protocols = stringArray(v['protocols'], `versions[${i}].protocols`, bad);
+        const platforms = optionalArray(v['platforms'], `versions[${i}].platforms`, bad).map((p, j) => {
+            const o = requireObject(p, `versions[${i}].platforms[${j}]`, bad);
+            return {
+                os: requireString(o['os'], `versions[${i}].platforms[${j}].os`, bad),
+                arch: requireString(o['arch'], `versions[${i}].platforms[${j}].arch`, bad),
+            };
+        });
+        return { version, protocols, platforms };
+    });
+    return { versions, warnings: stringArray(doc['warnings'], 'warnings', bad) };
+}
+/**
+ * Validates a download document for `ref` (PROTOCOL.md §2.3): protocols include a 5.x or 6.x when
+ * present; os/arch echo the request; `filename` is a plain `terraform-provider-….zip` name; URLs are
+ * resolved against `finalUrl` and must be http(s) (plain http only to loopback); `shasum` is 64 hex.
+ * Throws UPSTREAM_BAD_RESPONSE naming the URL and the field.
+ */
+function parseDownloadDoc(value, ref, finalUrl) {
+    const bad = badResponse(finalUrl);
+    const doc = requireObject(value, 'the download document', bad);
+    const protocols = stringArray(doc['protocols'], 'protocols', bad);
+    requireSupportedProtocol(protocols, bad);
+    if (doc['os'] !== ref.platform.os || doc['arch'] !== ref.platform.arch) {
+        const got = `${String(doc['os'])}_${String(doc['arch'])}`;
+        throw bad(`it describes platform ${got}, not the requested ${formatPlatform(ref.platform)}`);
+    }
+    const url = (field) => resolveUrl(doc[field], field, finalUrl, bad);
+    return {
+        ref,
+        protocols,
+        filename: requireArchiveFilename(doc['filename'], bad),
+        downloadUrl: url('download_url'),
+        shasum: requireShasum(doc['shasum'], bad),
+        shasumsUrl: url('shasums_url'),
+        shasumsSignatureUrl: url('shasums_signature_url'),
+        signingKeys: signingKeys(doc['signing_keys'], bad),
+        packages: packagesExtension(doc['packages'], bad),
+        document: doc,
+    };
+}
+function badResponse(url) {
+    return (why) => new errors_RepoxyError('UPSTREAM_BAD_RESPONSE', `registry response from ${displayUrl(url)}: ${why}`);
+}
+function requireObject(value, what, bad) {
+    if (typeof value !== 'object' || value === null || Array.isArray(value))
+        throw bad(`${what} is not a JSON object`);
+    return value;
+}
+function requireString(value, what, bad) {
+    if (typeof value !== 'string')
+        throw bad(`${what} must be a string`);
+    return value;
+}
+/** Absent or null is an empty list, as Go's decoder leaves a nil slice. */
+function optionalArray(value, what, bad) {
+    if (value === undefined || value === null)
+        return [];
+    if (!Array.isArray(value))
+        throw bad(`${what} must be a list`);
+    return value;
+}
+function stringArray(value, what, bad) {
+    return optionalArray(value, what, bad).map((v, i) => requireString(v, `${what}[${i}]`, bad));
+}
+/** PROTOCOL.md §2.3: when protocols are listed, one must be in `>= 5, < 7`. */
+function requireSupportedProtocol(protocols, bad) {
+    if (protocols.length === 0)
+        return;
+    const majors = protocols.map((p) => {
+        const m = /^([0-9]+)(?:\.[0-9]+){0,2}$/.exec(p);
+        if (!m)
+            throw bad(`protocols contains "${p}", which is not a version`);
+        return Number(m[1]);
+    });
+    if (!majors.some((major) => major === 5 || major === 6)) {
+        throw bad(`provider protocol versions ${protocols.join(', ')} are not supported (need 5.x or 6.x)`);
+    }
+}
+/** A plain file name: no separators, NUL, control characters or `..`; `terraform-provider-*.zip`. */
+function requireArchiveFilename(value, bad) {
+    const name = requireString(value, 'filename', bad);
+    // eslint-disable-next-line no-control-regex
+    const unsafe = /[/\\\u0000-\u001f\u007f]/.test(name) || name.includes('..') || name.length > 255;
+    const lower = name.toLowerCase();
+    if (unsafe || !lower.startsWith('terraform-provider-') || !lower.endsWith('.zip')) {
+        throw bad(`filename ${JSON.stringify(name)} is not a plain terraform-provider-*.zip file name`);
+    }
+    return name;
+}
+function requireShasum(value, bad) {
+    if (typeof value !== 'string' || !/^[0-9a-fA-F]{64}$/.test(value)) {
+        throw bad(`shasum ${JSON.stringify(value)} is not 64 hexadecimal digits`);
+    }
+    return value.toLowerCase();
+}
+function resolveUrl(value, field, finalUrl, bad) {
+    const text = requireString(value, field, bad);
+    if (text === '')
+        throw bad(`${field} is empty`);
+    try {
+        return requireFetchableUrl(text, field, 'UPSTREAM_BAD_RESPONSE', finalUrl).href;
+    }
+    catch (err) {
+        throw bad(err.message);
+    }
+}
+function signingKeys(value, bad) {
+    if (value === undefined || value === null)
+        return [];
+    const keys = requireObject(value, 'signing_keys', bad);
+    return optionalArray(keys['gpg_public_keys'], 'signing_keys.gpg_public_keys', bad).map((k, i) => {
+        const key = requireObject(k, `signing_keys.gpg_public_keys[${i}]`, bad);
+        return requireString(key['ascii_armor'], `signing_keys.gpg_public_keys[${i}].ascii_armor`, bad);
+    });
+}
+/** OpenTofu's `packages` extension (PROTOCOL.md §2.3), or null when absent. */
+function packagesExtension(value, bad) {
+    if (value === undefined || value === null)
+        return null;
+    const entries = Object.entries(requireObject(value, 'packages', bad)).map(([platform, raw]) => {
+        const entry = requireObject(raw, `packages.${platform}`, bad);
+        const hashes = stringArray(entry['hashes'], `packages.${platform}.hashes`, bad);
+        const size = entry['package_size'];
+        if (size === undefined || size === null)
+            return [platform, { hashes }];
+        if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0) {
+            throw bad(`packages.${platform}.package_size must be a non-negative integer`);
+        }
+        return [platform, { hashes, package_size: size }];
+    });
+    return Object.fromEntries(entries);
+}
+
 ;// CONCATENATED MODULE: ./.build/src/store/cached-source.js
 
 
 /**
- * A Source that answers metadata from the store's `refs/` and falls back to the Source it wraps,
- * recording what it fetched (OpenTofu memoize_source.go, but persistent). This is how a warm run
- * makes zero upstream requests. Archives are not handled here: see `obtainArchive` in the engine.
- * Cached metadata is evidence, not trust: archives are still verified against it.
+ * A Source that always asks upstream (what it answers was fetched in this run) and records what it
+ * fetched in the store's `refs/`, plus the store's *candidates*: what an earlier run recorded. A
+ * candidate is never trusted: `store/obtain.ts` uses one only where an anchor from outside the store
+ * (the lock files) confirms it, else it asks upstream again. A stored entry that is not a regular file
+ * or does not parse throws STORE_CORRUPT.
  */
 class CachedSource {
     store;
     upstream;
-    fromStore = new Set();
     constructor(store, upstream) {
         this.store = store;
         this.upstream = upstream;
@@ -50080,29 +50274,17 @@ class CachedSource {
     versions(address) {
         return this.upstream.versions(address);
     }
+    /** The download document from upstream, in this run; recorded as the next run's candidate. */
     async downloadMeta(ref) {
-        const rel = this.store.downloadRefPath(ref);
-        const cached = await this.store.readRef(rel);
-        if (cached) {
-            const meta = parseCachedMeta(cached, ref);
-            if (meta) {
-                this.fromStore.add(refKey(ref));
-                return meta;
-            }
-        }
         const meta = await this.upstream.downloadMeta(ref);
-        await this.store.writeRef(rel, JSON.stringify(meta));
+        const record = { downloadUrl: meta.downloadUrl, document: meta.document };
+        await this.store.writeRef(this.store.downloadRefPath(ref), JSON.stringify(record));
         return meta;
     }
+    /** SHA256SUMS and its signature from upstream, in this run; recorded as the next run's candidate. */
     async sums(meta) {
-        const dir = this.store.versionRefDir(meta.ref);
-        const sums = await this.store.readRef(`${dir}/SHA256SUMS`);
-        const signature = await this.store.readRef(`${dir}/SHA256SUMS.sig`);
-        if (sums && signature) {
-            this.fromStore.add(refKey(meta.ref));
-            return { sums, signature };
-        }
         const fresh = await this.upstream.sums(meta);
+        const dir = this.store.versionRefDir(meta.ref);
         await this.store.writeRef(`${dir}/SHA256SUMS`, fresh.sums);
         await this.store.writeRef(`${dir}/SHA256SUMS.sig`, fresh.signature);
         return fresh;
@@ -50110,44 +50292,49 @@ class CachedSource {
     download(meta, destPath, observe) {
         return this.upstream.download(meta, destPath, observe);
     }
-    /** True when any metadata for `ref` was answered from the store in this run. */
-    servedFromStore(ref) {
-        return this.fromStore.has(refKey(ref));
+    /**
+     * The stored download document of `ref`, parsed again as upstream's would be (so the fields the checks
+     * read cannot disagree with the document the registry view publishes), for `ref` itself: the stored
+     * address, version and platform are not taken from the store. A CANDIDATE: nothing here is verified.
+     */
+    async candidateMeta(ref) {
+        const rel = this.store.downloadRefPath(ref);
+        const bytes = await this.store.readRef(rel);
+        if (!bytes)
+            return undefined;
+        try {
+            const stored = JSON.parse(bytes.toString('utf8'));
+            if (typeof stored.downloadUrl !== 'string')
+                throw new Error('no downloadUrl');
+            return parseDownloadDoc(stored.document, ref, stored.downloadUrl);
+        }
+        catch (err) {
+            const why = isRepoxyError(err) || err instanceof Error ? err.message : String(err);
+            throw new errors_RepoxyError('STORE_CORRUPT', `${rel} is not a download document (${why})`);
+        }
     }
-    /** Forgets a version's cached metadata (after it failed verification, so it is refetched). */
+    /** The stored SHA256SUMS and signature of `ref`'s version. A CANDIDATE: nothing here is verified. */
+    async candidateSums(ref) {
+        const dir = this.store.versionRefDir(ref);
+        const sums = await this.store.readRef(`${dir}/SHA256SUMS`);
+        const signature = await this.store.readRef(`${dir}/SHA256SUMS.sig`);
+        return sums && signature ? { sums, signature } : undefined;
+    }
+    /** Forgets a version's recorded metadata (it failed a check, so it is fetched again). */
     async forget(ref) {
         const dir = this.store.versionRefDir(ref);
         await this.store.removeRef(this.store.downloadRefPath(ref));
         await this.store.removeRef(`${dir}/SHA256SUMS`);
         await this.store.removeRef(`${dir}/SHA256SUMS.sig`);
-        this.fromStore.delete(refKey(ref));
     }
-}
-/** Reads a cached DownloadMeta; a damaged entry counts as a miss (it is refetched). */
-function parseCachedMeta(bytes, ref) {
-    try {
-        const meta = JSON.parse(bytes.toString('utf8'));
-        const same = meta.ref.version === ref.version &&
-            meta.ref.platform.os === ref.platform.os &&
-            meta.ref.platform.arch === ref.platform.arch &&
-            typeof meta.shasum === 'string' &&
-            typeof meta.downloadUrl === 'string';
-        return same ? meta : undefined;
-    }
-    catch {
-        return undefined;
-    }
-}
-function refKey(ref) {
-    return `${formatAddress(ref.address)} ${ref.version} ${formatPlatform(ref.platform)}`;
 }
 
 // EXTERNAL MODULE: external "node:stream"
 var external_node_stream_ = __nccwpck_require__(7075);
 // EXTERNAL MODULE: external "node:zlib"
 var external_node_zlib_ = __nccwpck_require__(8522);
-// EXTERNAL MODULE: ./node_modules/yauzl/index.js
-var yauzl = __nccwpck_require__(663);
+// EXTERNAL MODULE: ../../main/node_modules/yauzl/index.js
+var yauzl = __nccwpck_require__(9949);
 ;// CONCATENATED MODULE: ./.build/src/verify/zip-entries.js
 
 
@@ -50444,14 +50631,14 @@ function crc32Table(data, previous = 0) {
  * This is the value behind `zh:` (PROTOCOL.md §4.2). Throws IO when the file cannot be read.
  */
 async function zh_sha256File(path) {
-    const hash = (0,external_node_crypto_.createHash)('sha256');
+    const hash = createHash('sha256');
     try {
         // 1 MiB reads: each read is a thread-pool round trip; 64 KiB reads cost twice the time (BENCHMARKS.md).
-        for await (const chunk of (0,external_node_fs_namespaceObject.createReadStream)(path, { highWaterMark: 1024 * 1024 }))
+        for await (const chunk of createReadStream(path, { highWaterMark: 1024 * 1024 }))
             hash.update(chunk);
     }
     catch (cause) {
-        throw new errors_RepoxyError('IO', `cannot read ${path} to compute its sha256: ${cause.message}`, {
+        throw new RepoxyError('IO', `cannot read ${path} to compute its sha256: ${cause.message}`, {
             cause,
         });
     }
@@ -50634,7 +50821,7 @@ async function listFiles(root, rel) {
 
 ;// CONCATENATED MODULE: external "module"
 const external_module_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("module");
-;// CONCATENATED MODULE: ./node_modules/openpgp/dist/node/openpgp.mjs
+;// CONCATENATED MODULE: ../../main/node_modules/openpgp/dist/node/openpgp.mjs
 /*! OpenPGP.js v6.3.2 - 2026-09-24 - this is LGPL licensed code, see LICENSE/our website https://openpgpjs.org/ for more information. */
 const globalThis = typeof window !== 'undefined' ? window : typeof global !== 'undefined' ? global : typeof self !== 'undefined' ? self : {};
 
@@ -78145,7 +78332,7 @@ class Blake2b {
 }
 
 
-function createHash(outlen, key, salt, personal) {
+function openpgp_createHash(outlen, key, salt, personal) {
   if (outlen > OUTBYTES_MAX) throw new Error(`outlen must be at most ${OUTBYTES_MAX} (given: ${outlen})`)
 
   return new Blake2b(outlen, key, salt, personal)
@@ -78213,7 +78400,7 @@ function H_(outlen, X, res) {
   V1_in.set(X, 4);
   if (outlen <= 64) {
     // H'^T(A) = H^T(LE32(T)||A)
-    createHash(outlen).update(V1_in).digest(res);
+    openpgp_createHash(outlen).update(V1_in).digest(res);
     return res
   }
 
@@ -78227,12 +78414,12 @@ function H_(outlen, X, res) {
   // V_{r+1} = H^(T-32*r)(V_{r})
   // H'^T(X) = W_1 || W_2 || ... || W_r || V_{r+1}
   for (let i = 0; i < r; i++) {
-    createHash(64).update(i === 0 ? V1_in : V).digest(V);
+    openpgp_createHash(64).update(i === 0 ? V1_in : V).digest(V);
     // store W_i in result buffer already
     res.set(V.subarray(0, 32), i*32);
   }
   // V_{r+1}
-  const V_r1 = new Uint8Array(createHash(outlen - 32*r).update(V).digest());
+  const V_r1 = new Uint8Array(openpgp_createHash(outlen - 32*r).update(V).digest());
   res.set(V_r1, r*32);
 
   return res;
@@ -78441,7 +78628,7 @@ function argon2id(params, { memory, instance: wasmInstance }) {
 }
 
 function getH0(ctx) {
-  const H = createHash(ARGON2_PREHASH_DIGEST_LENGTH);
+  const H = openpgp_createHash(ARGON2_PREHASH_DIGEST_LENGTH);
   const ZERO32 = new Uint8Array(4);
   const params = new Uint8Array(24);
   LE32(params, ctx.lanes, 0);
@@ -79406,7 +79593,7 @@ function checkRegistryPackages(e) {
     if (size !== e.download.size) {
         throw new errors_RepoxyError('VERIFY_PACKAGE_SIZE', `expected package_size ${size} bytes, downloaded ${e.download.size} bytes`);
     }
-    const expected = hash_zhHash(e.meta.shasum);
+    const expected = zhHash(e.meta.shasum);
     const zh = entry.hashes.filter((h) => h.startsWith('zh:'));
     const wrong = zh.find((h) => h !== expected);
     if (zh.length === 0 || wrong !== undefined) {
@@ -79430,8 +79617,8 @@ function checkSumsLine(e) {
 }
 // PROTOCOL.md §2.4 step 3 (archiveHashAuthentication).
 function checkShasum(e) {
-    const expected = hash_zhHash(e.meta.shasum);
-    const actual = hash_zhHash(e.download.sha256);
+    const expected = zhHash(e.meta.shasum);
+    const actual = zhHash(e.download.sha256);
     if (actual !== expected) {
         throw new errors_RepoxyError('VERIFY_SHASUM', `archive has incorrect checksum: expected ${expected}, actual ${actual}`);
     }
@@ -79487,7 +79674,7 @@ function checkLockHash(e) {
     if (usable.size === 0) {
         throw new errors_RepoxyError('VERIFY_LOCK_HASH', `the lock files record only [${e.lockHashes.join(', ')}]; OpenTofu does not support any of these checksum formats (expected h1: or zh:)`);
     }
-    const zh = hash_zhHash(e.download.sha256);
+    const zh = zhHash(e.download.sha256);
     if (!e.zipHashes)
         throw new Error('internal: no zip hashes for an archive that passed the shasum check');
     const { h1Zip, h1Unpacked } = e.zipHashes;
@@ -79761,6 +79948,211 @@ class EntryHasher {
     }
 }
 
+;// CONCATENATED MODULE: ./.build/src/store/skipped-checks.js
+
+/**
+ * Reports each check an accepted archive skipped that a cautious user wants to know about (`check-skipped`):
+ * the signature (the registry sent no keys) and the lock-file hash (the lock files record none).
+ */
+function reportSkippedChecks(record, report) {
+    for (const c of record.verification.checks) {
+        if (c.outcome !== 'skipped' || (c.check !== 'signature' && c.check !== 'lock-hash'))
+            continue;
+        report({
+            type: 'check-skipped',
+            ref: record.ref,
+            check: c.check,
+            message: `${describePackage(record.ref)}: ${c.check} check skipped: ${c.detail}`,
+        });
+    }
+}
+
+;// CONCATENATED MODULE: ./.build/src/store/stored-archive.js
+
+
+
+
+
+
+/** 1 MiB reads, as `sha256File` (BENCHMARKS.md: each read is a thread-pool round trip). */
+const READ_BYTES = 1024 * 1024;
+/**
+ * Hashes the stored archive named `sha256` in one streaming read: its sha256 and both h1: (the zip's
+ * entries are hashed from the same bytes, confirmed by the central directory like a download's, else
+ * hashed again from the file). Undefined when there is no such entry. Throws STORE_CORRUPT naming the
+ * failed check when the entry is not a regular file (symlinks are not followed), its bytes do not hash
+ * to its name, or it is not a zip tofu could install.
+ */
+async function measureStoredArchive(store, sha256) {
+    const file = store.archivePath(sha256);
+    const rel = `packages/sha256/${sha256}.zip`;
+    const handle = await openRegular(file, rel);
+    if (!handle)
+        return undefined;
+    const hasher = new StreamingZipHasher();
+    const hash = (0,external_node_crypto_.createHash)('sha256');
+    let size = 0;
+    try {
+        for await (const chunk of handle.createReadStream({ highWaterMark: READ_BYTES, autoClose: false })) {
+            const bytes = chunk;
+            size += bytes.length;
+            hash.update(bytes);
+            if (!hasher.write(bytes))
+                await hasher.drained();
+        }
+    }
+    finally {
+        await handle.close();
+    }
+    const actual = hash.digest('hex');
+    if (actual !== sha256) {
+        hasher.abandon();
+        await hasher.finish();
+        throw new errors_RepoxyError('STORE_CORRUPT', `${rel} hashes to sha256 ${actual}, not to its name`);
+    }
+    const zipHashes = (await hashStreamedZip(file, await hasher.finish())) ?? (await hashAgain(file, rel));
+    return { path: file, size, sha256, zipHashes };
+}
+async function openRegular(file, rel) {
+    let handle;
+    try {
+        handle = await (0,promises_.open)(file, external_node_fs_namespaceObject.constants.O_RDONLY | external_node_fs_namespaceObject.constants.O_NOFOLLOW);
+    }
+    catch (e) {
+        const code = e.code;
+        if (code === 'ENOENT')
+            return undefined;
+        if (code === 'ELOOP')
+            throw new errors_RepoxyError('STORE_CORRUPT', `${rel} is a symlink`);
+        throw new errors_RepoxyError('STORE_CORRUPT', `${rel} cannot be read (${code ?? String(e)})`);
+    }
+    if (!(await handle.stat()).isFile()) {
+        await handle.close();
+        throw new errors_RepoxyError('STORE_CORRUPT', `${rel} is not a regular file`);
+    }
+    return handle;
+}
+async function hashAgain(file, rel) {
+    try {
+        return await hashZip(file);
+    }
+    catch (err) {
+        if (!isRepoxyError(err))
+            throw err;
+        throw new errors_RepoxyError('STORE_CORRUPT', `${rel} is not an installable zip (${err.message})`, {
+            cause: err,
+        });
+    }
+}
+
+;// CONCATENATED MODULE: ./.build/src/store/trust.js
+
+
+
+
+
+/**
+ * LOCK ANCHOR: when the archive's sha256 or one of its h1: computed in this run is one of the
+ * version's lock-file hashes, names the hash and the lock files; else undefined.
+ */
+function lockAnchor(provider, measured) {
+    const usable = new Set(preferredHashes(provider.hashes));
+    const { h1Zip, h1Unpacked } = measured.zipHashes;
+    const matched = [zhHash(measured.sha256), h1Zip, h1Unpacked].find((h) => usable.has(h));
+    if (!matched)
+        return undefined;
+    return `${matched} is locked by ${provider.lockfiles.join(', ')}`;
+}
+/** True when the lock files record a usable hash for the version (an archive must then match one). */
+function lockPinsVersion(provider) {
+    return preferredHashes(provider.hashes).length > 0;
+}
+/**
+ * Whether stored metadata may stand beside a LOCK-ANCHORED archive in the registry view (it proves
+ * nothing about the bytes; it must only be something a client of the view can verify): the document
+ * names exactly this platform's file with the measured sha256, SHA256SUMS lists it so and every one of
+ * its hashes is a lock-file `zh:` of the version, and its signature verifies with the document's keys.
+ * Returns the chain's result, or the check that failed.
+ */
+async function selfConsistent(provider, meta, sums, measured, options) {
+    const locked = new Set(provider.hashes);
+    const listed = zhHashesFromSums(sums.sums);
+    if (listed.length === 0)
+        return { failed: 'SHA256SUMS is not a checksums file' };
+    const unlocked = listed.find((h) => !locked.has(h));
+    if (unlocked) {
+        const why = `SHA256SUMS lists ${unlocked}, which no lock file records`;
+        // A lock recording zh: (from SHA256SUMS) records all of them; one with only h1: cannot vouch for it.
+        return locked.has(zhHash(measured.sha256)) ? { failed: why } : { unanchored: why };
+    }
+    const expected = archiveFilename(meta);
+    if (meta.filename !== expected)
+        return { failed: `the document names ${meta.filename}, not ${expected}` };
+    if (meta.signingKeys.length === 0)
+        return { failed: 'the document carries no signing keys' };
+    try {
+        return { chain: await verifyArchive(evidence(provider, meta, sums, measured, options)) };
+    }
+    catch (err) {
+        if (!isRepoxyError(err) || !err.code.startsWith('VERIFY_'))
+            throw err;
+        return { failed: err.message };
+    }
+}
+/**
+ * The verification chain over upstream documents fetched in this run and bytes hashed in this run,
+ * with the anchor that proved the bytes: the signature when it was checked, else the lock file, else
+ * only the TLS-fetched document (the registry sent no keys).
+ */
+async function verifyAgainstUpstream(provider, meta, sums, measured, options) {
+    const chain = await verifyArchive(evidence(provider, meta, sums, measured, options));
+    const passed = (name) => chain.checks.some((c) => c.check === name && c.outcome === 'passed');
+    if (passed('signature'))
+        return {
+            ...chain,
+            anchor: 'upstream-signature',
+            anchorDetail: `SHA256SUMS fetched in this run from ${meta.shasumsUrl}, signed by ${chain.signingKeyId ?? '?'} (a key fetched in this run)`,
+        };
+    const lock = lockAnchor(provider, measured);
+    if (lock)
+        return { ...chain, anchor: 'lock-file', anchorDetail: lock };
+    return {
+        ...chain,
+        anchor: 'upstream-document',
+        anchorDetail: `shasum of the download document fetched in this run (no signing keys)`,
+    };
+}
+/**
+ * Runs the chain over downloaded bytes that do not hash to the document's shasum, so the failure is the
+ * one OpenTofu's order reports first (package size, sums line or shasum). Never returns.
+ */
+async function refuseMismatched(provider, meta, sums, download, options) {
+    await verifyArchive({
+        meta,
+        sums,
+        download,
+        zipHashes: undefined,
+        lockHashes: provider.hashes,
+        ...options,
+    });
+    throw new Error('internal: bytes that do not hash to the shasum passed verification');
+}
+/** `terraform-provider-TYPE_VERSION_OS_ARCH.zip`, the only file name a document may give for its platform. */
+function archiveFilename(meta) {
+    const { ref } = meta;
+    return `terraform-provider-${ref.address.type}_${ref.version}_${formatPlatform(ref.platform)}.zip`;
+}
+function evidence(provider, meta, sums, measured, options) {
+    return {
+        meta,
+        sums,
+        download: { path: measured.path, size: measured.size, sha256: measured.sha256 },
+        zipHashes: measured.zipHashes,
+        lockHashes: provider.hashes,
+        ...options,
+    };
+}
+
 ;// CONCATENATED MODULE: ./.build/src/store/obtain.js
 
 
@@ -79771,161 +80163,173 @@ class EntryHasher {
 
 
 /**
- * Fetches (or reuses from the store) and verifies one archive. Fails closed: throws the
- * verification error. When anything came from the store and verification fails, the cached
- * metadata and archive are dropped and the package is fetched once more from upstream.
+ * Mirrors one archive, cheapest anchor first: (a) a stored archive whose bytes match a lock-file hash,
+ * with stored metadata only where it is self-consistent; (b) metadata fetched from upstream in this run,
+ * with the stored archive reused only when its bytes match it; (c) a download. Anything stored that fails
+ * a check is reported (`store-corrupt`), discarded and fetched again. Fails closed: throws VERIFY_*.
  */
 async function mirrorPackage(ref, provider, ctx) {
-    try {
-        return await attempt(ref, provider, ctx);
-    }
-    catch (err) {
-        if (!isRepoxyError(err) || !err.code.startsWith('VERIFY_'))
-            throw err;
-        const cached = ctx.source.servedFromStore(ref);
-        await ctx.source.forget(ref);
-        if (!cached)
-            throw err;
-        ctx.report({
-            type: 'store-corrupt',
-            ref,
-            message: `cached data failed verification (${err.message}); fetching again`,
-        });
-        return attempt(ref, provider, ctx);
-    }
+    const candidate = await storedCandidate(ref, provider, ctx);
+    const done = (candidate?.lock && !ctx.requireSignatures ? await lockAnchored(provider, candidate, ctx) : undefined) ??
+        (await upstreamAnchored(ref, provider, candidate?.measured, ctx));
+    requireSignature(done.record, ctx);
+    reportSkippedChecks(done.record, ctx.report);
+    return done;
 }
-async function attempt(ref, provider, ctx) {
+/** The stored archive the stored document points at, measured; undefined when none is usable. */
+async function storedCandidate(ref, provider, ctx) {
+    const meta = await discardIfCorrupt(ref, ctx, () => ctx.source.candidateMeta(ref), () => ctx.source.forget(ref));
+    if (!meta)
+        return undefined;
+    const measured = await measure(ref, meta.shasum, ctx);
+    if (!measured)
+        return undefined;
+    const lock = lockAnchor(provider, measured);
+    if (!lock && lockPinsVersion(provider)) {
+        await discard(ref, ctx, `${measured.path} matches none of the lock files' hashes`, () => ctx.store.evictArchive(measured.sha256));
+        return undefined;
+    }
+    return { meta, measured, lock };
+}
+/** (a) LOCK ANCHOR: publishes the stored archive with the stored metadata when that is self-consistent. */
+async function lockAnchored(provider, candidate, ctx) {
+    const ref = candidate.meta.ref;
+    const sums = await discardIfCorrupt(ref, ctx, () => ctx.source.candidateSums(ref), () => ctx.source.forget(ref));
+    if (!sums)
+        return undefined;
+    const checked = await selfConsistent(provider, candidate.meta, sums, candidate.measured, chainOptions(ctx));
+    if ('unanchored' in checked)
+        return undefined;
+    if ('failed' in checked) {
+        await discard(ref, ctx, `stored metadata is not self-consistent: ${checked.failed}`, () => ctx.source.forget(ref));
+        return undefined;
+    }
+    // Anchor: the lock file (the bytes' hash is the lock's); the metadata is only consistent with it.
+    const verification = { ...checked.chain, anchor: 'lock-file', anchorDetail: candidate.lock };
+    return packageOf(candidate.meta, sums, candidate.measured, verification, 'store', ctx);
+}
+/** (b)/(c) UPSTREAM ANCHOR: metadata fetched in this run; the stored archive if its bytes match, else a download. */
+async function upstreamAnchored(ref, provider, measured, ctx) {
     const meta = await ctx.source.downloadMeta(ref);
     const sums = await ctx.source.sums(meta);
-    const got = await obtainArchive(meta, ctx);
-    let verification;
-    try {
-        verification = await verifyArchive({
-            meta,
-            sums,
-            download: { path: got.path, size: got.size, sha256: got.sha256 },
-            zipHashes: got.zipHashes,
-            lockHashes: provider.hashes,
-            enforceGpgValidation: ctx.env.OPENTOFU_ENFORCE_GPG_VALIDATION === 'true',
-            enforceExpiration: ctx.env.OPENTOFU_ENFORCE_GPG_EXPIRATION === 'true',
-        });
+    if (measured && measured.sha256 !== meta.shasum) {
+        const why = `${measured.path} is not the upstream archive (sha256 ${meta.shasum}) of ${describePackage(ref)}`;
+        await discard(ref, ctx, why, () => ctx.store.evictArchive(measured.sha256));
     }
-    catch (err) {
-        if (got.reused)
-            await ctx.store.evictArchive(got.sha256);
+    const stored = measured?.sha256 === meta.shasum ? measured : await measure(ref, meta.shasum, ctx);
+    if (stored) {
+        // Anchor: upstream metadata fetched and verified in this run; the stored bytes hash to its shasum.
+        const verification = await verifyAgainstUpstream(provider, meta, sums, stored, chainOptions(ctx));
+        return packageOf(meta, sums, stored, verification, 'store', ctx);
+    }
+    const fetched = await download(provider, meta, sums, ctx);
+    // Anchor: upstream metadata fetched and verified in this run; the bytes were downloaded in this run.
+    const verification = await verifyAgainstUpstream(provider, meta, sums, fetched, chainOptions(ctx)).catch(async (err) => {
+        await (0,promises_.rm)(fetched.path, { force: true });
         throw err;
-    }
-    const zipHashes = got.zipHashes;
-    if (!zipHashes)
-        throw new Error('internal: an archive passed verification without zip hashes');
-    for (const note of zipHashes.notes)
-        ctx.report({ type: 'warning', message: `${describe(ref)}: ${note}` });
-    const localPath = got.reused ? got.path : await ctx.store.admitArchive(got.path, got.sha256);
-    if (!got.reused)
-        await ctx.store.writeRef(ctx.store.archiveRefPath(ref), JSON.stringify({ sha256: got.sha256, ...zipHashes }));
+    });
+    const localPath = await ctx.store.admitArchive(fetched.path, fetched.sha256);
+    return packageOf(meta, sums, { ...fetched, path: localPath }, verification, 'upstream', ctx);
+}
+function packageOf(meta, sums, archive, verification, source, ctx) {
+    for (const note of archive.zipHashes.notes)
+        ctx.report({ type: 'warning', message: `${describePackage(meta.ref)}: ${note}` });
     const record = {
-        ref,
+        ref: meta.ref,
         filename: meta.filename,
-        size: got.size,
-        zh: `zh:${got.sha256}`,
-        h1: zipHashes.h1Zip,
-        source: got.reused ? 'store' : 'upstream',
+        size: archive.size,
+        zh: `zh:${archive.sha256}`,
+        h1: archive.zipHashes.h1Zip,
+        source,
         downloadUrl: meta.downloadUrl,
         verification,
-        localPath,
+        localPath: archive.path,
     };
     return { record, meta, sums };
 }
-/** Reuses a stored archive whose bytes still hash to the expected value, else downloads it. */
-async function obtainArchive(meta, ctx) {
-    const { store } = ctx;
-    if (await store.hasArchive(meta.shasum)) {
-        const stored = store.archivePath(meta.shasum);
-        const sha256 = await zh_sha256File(stored);
-        if (sha256 === meta.shasum) {
-            const { size } = await (0,promises_.stat)(stored);
-            const zipHashes = (await cachedZipHashes(meta.ref, sha256, ctx)) ?? (await hashZip(stored));
-            return { path: stored, size, sha256, reused: true, zipHashes };
-        }
-        ctx.report({
-            type: 'store-corrupt',
-            ref: meta.ref,
-            message: `cached archive for ${describe(meta.ref)} is damaged (sha256 ${sha256}, expected ${meta.shasum}); fetching it again`,
-        });
-        await store.evictArchive(meta.shasum);
+/** With `requireSignatures`, an archive whose SHA256SUMS signature was not verified in this run fails. */
+function requireSignature(record, ctx) {
+    if (!ctx.requireSignatures || record.verification.anchor === 'upstream-signature')
+        return;
+    throw new errors_RepoxyError('VERIFY_NO_KEYS', `${describePackage(record.ref)}: signature check failed: expected a SHA256SUMS signature verified in this run ` +
+        `because signatures are required, actual: ${record.verification.anchorDetail}`);
+}
+function chainOptions(ctx) {
+    return {
+        enforceGpgValidation: ctx.env.OPENTOFU_ENFORCE_GPG_VALIDATION === 'true',
+        enforceExpiration: ctx.env.OPENTOFU_ENFORCE_GPG_EXPIRATION === 'true',
+    };
+}
+/** Measures the stored archive named `sha256`; a damaged one is reported and evicted (undefined). */
+async function measure(ref, sha256, ctx) {
+    return discardIfCorrupt(ref, ctx, () => measureStoredArchive(ctx.store, sha256), () => ctx.store.evictArchive(sha256));
+}
+/** Runs a store read; on STORE_CORRUPT reports it, runs `drop` and answers undefined (fetch again). */
+async function discardIfCorrupt(ref, ctx, read, drop) {
+    try {
+        return await read();
     }
-    const dl = await downloadOnceMoreIfDamaged(meta, ctx);
-    // Only bytes that hash to the registry's shasum are parsed as a zip; other bytes fail the shasum
-    // check (verifyArchive) before their zip hashes could matter.
-    const zipHashes = dl.sha256 === meta.shasum ? await obtain_zipHashesOf(dl, meta, ctx) : undefined;
-    if (!zipHashes)
-        dl.observer?.abandon(); // its entries do not matter: stop inflating them
-    return { path: dl.path, size: dl.size, sha256: dl.sha256, reused: false, zipHashes };
+    catch (err) {
+        if (!isRepoxyError(err) || err.code !== 'STORE_CORRUPT')
+            throw err;
+        await discard(ref, ctx, err.message, drop);
+        return undefined;
+    }
 }
-/**
- * Downloads into the store's tmp/. Bytes that do not hash to the registry's shasum (damaged in
- * transit, or a short body that looked complete) are fetched once more before verification judges.
- */
-async function downloadOnceMoreIfDamaged(meta, ctx) {
-    // The zip's entries are hashed while it downloads; a new hasher for each attempt.
-    const observe = () => new StreamingZipHasher();
-    const first = await ctx.source.download(meta, ctx.store.tmpPath(), observe);
-    if (first.sha256 === meta.shasum)
-        return first;
+async function discard(ref, ctx, why, drop) {
     ctx.report({
-        type: 'warning',
-        message: `${describe(meta.ref)}: ${meta.filename} arrived with sha256 ${first.sha256} (${first.size} bytes), ` +
-            `expected ${meta.shasum}; downloading it once more`,
+        type: 'store-corrupt',
+        ref,
+        message: `${describePackage(ref)}: store entry discarded: ${why}; fetching again`,
     });
-    first.observer?.abandon();
-    await (0,promises_.rm)(first.path, { force: true });
-    return ctx.source.download(meta, ctx.store.tmpPath(), observe);
+    await drop();
 }
 /**
- * Both h1: of a downloaded zip: from the hashing done while it downloaded when its central directory
- * confirms it, else from a pass over the file. A VERIFY_BAD_ZIP names the package and archive, not
- * the temp file.
+ * Downloads into the store's tmp/ and hashes it while it arrives. Bytes that do not hash to the
+ * registry's shasum (damaged in transit) are fetched once more; verification then judges them.
  */
+async function download(provider, meta, sums, ctx) {
+    const observe = () => new StreamingZipHasher();
+    let dl = await ctx.source.download(meta, ctx.store.tmpPath(), observe);
+    if (dl.sha256 !== meta.shasum) {
+        ctx.report({
+            type: 'warning',
+            message: `${describePackage(meta.ref)}: ${meta.filename} arrived with sha256 ${dl.sha256} (${dl.size} bytes), ` +
+                `expected ${meta.shasum}; downloading it once more`,
+        });
+        dl.observer?.abandon();
+        await (0,promises_.rm)(dl.path, { force: true });
+        dl = await ctx.source.download(meta, ctx.store.tmpPath(), observe);
+    }
+    if (dl.sha256 !== meta.shasum) {
+        dl.observer?.abandon(); // its entries do not matter: the chain fails on its size or sha256
+        await (0,promises_.rm)(dl.path, { force: true });
+        await refuseMismatched(provider, meta, sums, { path: dl.path, size: dl.size, sha256: dl.sha256 }, chainOptions(ctx));
+    }
+    return { path: dl.path, size: dl.size, sha256: dl.sha256, zipHashes: await obtain_zipHashesOf(dl, meta, ctx) };
+}
+/** Both h1: of a downloaded zip, from the hashing done while it downloaded, else from the file. */
 async function obtain_zipHashesOf(dl, meta, ctx) {
     const file = dl.path;
-    const streamed = dl.observer
-        ? await dl.observer.finish()
-        : { ok: false, why: 'the download was not observed' };
+    const streamed = dl.observer ? await dl.observer.finish() : { ok: false, why: 'not observed' };
     const hashes = await hashStreamedZip(file, streamed);
     if (hashes)
         return hashes;
     const why = streamed.ok ? 'its central directory differs from what streamed' : streamed.why;
     ctx.report({
         type: 'debug',
-        message: `${describe(meta.ref)}: hashing ${meta.filename} again from the file (${why})`,
+        message: `${describePackage(meta.ref)}: hashing ${meta.filename} again from the file (${why})`,
     });
     try {
         return await hashZip(file);
     }
     catch (err) {
+        await (0,promises_.rm)(file, { force: true });
         if (!isRepoxyError(err) || err.code !== 'VERIFY_BAD_ZIP')
             throw err;
-        const message = `${describe(meta.ref)}: ${err.message.replaceAll(file, `archive ${meta.filename}`)}`;
+        const message = `${describePackage(meta.ref)}: ${err.message.replaceAll(file, `archive ${meta.filename}`)}`;
         throw new errors_RepoxyError('VERIFY_BAD_ZIP', message, { detail: err.detail, cause: err });
     }
-}
-async function cachedZipHashes(ref, sha256, ctx) {
-    const bytes = await ctx.store.readRef(ctx.store.archiveRefPath(ref));
-    if (!bytes)
-        return undefined;
-    try {
-        const rec = JSON.parse(bytes.toString('utf8'));
-        if (rec.sha256 !== sha256 || typeof rec.h1Zip !== 'string' || typeof rec.h1Unpacked !== 'string')
-            return undefined;
-        const notes = Array.isArray(rec.notes) ? rec.notes.filter((n) => typeof n === 'string') : [];
-        return { h1Zip: rec.h1Zip, h1Unpacked: rec.h1Unpacked, notes };
-    }
-    catch {
-        return undefined;
-    }
-}
-function describe(ref) {
-    return `${formatAddress(ref.address)} ${ref.version} ${formatPlatform(ref.platform)}`;
 }
 
 ;// CONCATENATED MODULE: ./.build/src/store/store.js
@@ -79935,16 +80339,22 @@ function describe(ref) {
 
 
 
+
 const store_SHA256_HEX = /^[0-9a-f]{64}$/;
+/** Stored documents are small (a download document, SHA256SUMS, a signature): larger is not ours. */
+const MAX_REF_BYTES = 4 * 1024 * 1024;
 /**
  * The local store kept across runs: upstream metadata under `refs/`, each verified archive once
  * under `packages/sha256/<hex>.zip` (keyed by content, so different bytes never collide).
  * Every write is a temp file + rename, so an interrupted run never leaves a half-written entry.
- * Nothing read from here is trusted: callers re-verify archives against signature-verified values.
+ * Nothing read from here is trusted (anyone who can write the Actions cache writes it): entries must be
+ * regular files (never followed through a symlink), writes stay under the root, and what is read is a
+ * candidate that `store/trust.ts` proves against an anchor from outside the store.
  */
 class Store {
     root;
     dirty = false;
+    realRoot;
     constructor(root) {
         this.root = external_node_path_.resolve(root);
     }
@@ -79952,10 +80362,20 @@ class Store {
     get changed() {
         return this.dirty;
     }
+    /** Creates the layout; a top-level directory that is not a real directory (a symlink) is replaced. */
     async init() {
-        await (0,promises_.mkdir)(external_node_path_.join(this.root, 'tmp'), { recursive: true });
-        await (0,promises_.mkdir)(external_node_path_.join(this.root, 'packages', 'sha256'), { recursive: true });
-        await (0,promises_.mkdir)(external_node_path_.join(this.root, 'refs'), { recursive: true });
+        await (0,promises_.mkdir)(this.root, { recursive: true });
+        const replaced = [];
+        for (const rel of ['tmp', 'packages', external_node_path_.join('packages', 'sha256'), 'refs']) {
+            const st = await (0,promises_.lstat)(external_node_path_.join(this.root, rel)).catch(() => undefined);
+            if (st && !st.isDirectory()) {
+                replaced.push(rel);
+                await (0,promises_.rm)(external_node_path_.join(this.root, rel), { recursive: true, force: true });
+            }
+            await (0,promises_.mkdir)(external_node_path_.join(this.root, rel), { recursive: true });
+        }
+        this.realRoot = await (0,promises_.realpath)(this.root);
+        return replaced;
     }
     /** Directory of one provider version's metadata. */
     versionRefDir(ref) {
@@ -79965,29 +80385,29 @@ class Store {
     downloadRefPath(ref) {
         return external_node_path_.join(this.versionRefDir(ref), 'download', `${formatPlatform(ref.platform)}.json`);
     }
-    archiveRefPath(ref) {
-        return external_node_path_.join(this.versionRefDir(ref), 'archives', `${formatPlatform(ref.platform)}.json`);
-    }
+    /**
+     * A stored entry's bytes, or undefined when there is none. Throws STORE_CORRUPT when the entry is not
+     * a regular file (a symlink is not followed): the caller reports it and discards it.
+     */
     async readRef(rel) {
-        try {
-            return await (0,promises_.readFile)(external_node_path_.join(this.root, rel));
-        }
-        catch (e) {
-            if (e.code === 'ENOENT')
-                return undefined;
-            throw new errors_RepoxyError('IO', `cannot read the store entry ${rel}`, { cause: e });
-        }
+        return readRegularFile(external_node_path_.join(this.root, rel), rel);
     }
     async writeRef(rel, data) {
         const target = external_node_path_.join(this.root, rel);
         await (0,promises_.mkdir)(external_node_path_.dirname(target), { recursive: true });
+        await this.assertInside(external_node_path_.dirname(target), rel);
         const tmp = this.tmpPath();
-        await (0,promises_.writeFile)(tmp, data);
+        await (0,promises_.writeFile)(tmp, data, { flag: 'wx' });
         await (0,promises_.rename)(tmp, target);
         this.dirty = true;
     }
     async removeRef(rel) {
-        await (0,promises_.rm)(external_node_path_.join(this.root, rel), { force: true });
+        const target = external_node_path_.join(this.root, rel);
+        const dir = await (0,promises_.realpath)(external_node_path_.dirname(target)).catch(() => undefined);
+        if (!dir)
+            return;
+        await this.assertInside(dir, rel);
+        await (0,promises_.rm)(target, { force: true });
         this.dirty = true;
     }
     /** A fresh path under `tmp/` on the store's filesystem (so `admitArchive` can rename). */
@@ -79999,15 +80419,21 @@ class Store {
             throw new errors_RepoxyError('STORE_CORRUPT', `not a sha256: ${sha256}`);
         return external_node_path_.join(this.root, 'packages', 'sha256', `${sha256}.zip`);
     }
-    async hasArchive(sha256) {
-        return (0,promises_.stat)(this.archivePath(sha256)).then((s) => s.isFile(), () => false);
-    }
     /** Moves a verified temp file into `packages/`; returns its final path. */
     async admitArchive(tmp, sha256) {
         const target = this.archivePath(sha256);
+        await this.assertInside(external_node_path_.dirname(target), 'packages/sha256');
         await (0,promises_.rename)(tmp, target);
         this.dirty = true;
         return target;
+    }
+    /** Refuses to write through a directory the store redirected elsewhere (a symlinked `refs/` subdirectory). */
+    async assertInside(dir, rel) {
+        const real = await (0,promises_.realpath)(dir);
+        const root = this.realRoot ?? (await (0,promises_.realpath)(this.root));
+        if (real !== root && !real.startsWith(root + external_node_path_.sep)) {
+            throw new errors_RepoxyError('STORE_CORRUPT', `the store entry ${rel} leads outside the store (to ${real})`);
+        }
     }
     /** Deletes a damaged archive so it is fetched again. */
     async evictArchive(sha256) {
@@ -80017,6 +80443,32 @@ class Store {
     /** Removes leftovers in `tmp/`; call at the end of a run. */
     async cleanTmp() {
         await (0,promises_.rm)(external_node_path_.join(this.root, 'tmp'), { recursive: true, force: true });
+    }
+}
+/** Reads `file` only when it is a regular file, opened without following a symlink (O_NOFOLLOW). */
+async function readRegularFile(file, rel) {
+    let handle;
+    try {
+        handle = await (0,promises_.open)(file, external_node_fs_namespaceObject.constants.O_RDONLY | external_node_fs_namespaceObject.constants.O_NOFOLLOW);
+    }
+    catch (e) {
+        const code = e.code;
+        if (code === 'ENOENT' || code === 'ENOTDIR')
+            return undefined;
+        if (code === 'ELOOP')
+            throw new errors_RepoxyError('STORE_CORRUPT', `the store entry ${rel} is a symlink`);
+        throw new errors_RepoxyError('IO', `cannot read the store entry ${rel}`, { cause: e });
+    }
+    try {
+        const st = await handle.stat();
+        if (!st.isFile())
+            throw new errors_RepoxyError('STORE_CORRUPT', `the store entry ${rel} is not a regular file`);
+        if (st.size > MAX_REF_BYTES)
+            throw new errors_RepoxyError('STORE_CORRUPT', `the store entry ${rel} is ${st.size} bytes, more than any document`);
+        return await handle.readFile();
+    }
+    finally {
+        await handle.close();
     }
 }
 
@@ -80094,53 +80546,6 @@ function redactSecrets(text, secrets) {
     for (const secret of ordered)
         out = out.replaceAll(secret, '***');
     return out;
-}
-
-;// CONCATENATED MODULE: ./.build/src/upstream/url-policy.js
-
-/** True for 127.0.0.0/8, ::1 and localhost: the only hosts plain `http:` may be used with. */
-function isLoopbackHost(hostname) {
-    const host = hostname.toLowerCase().replace(/^\[|\]$/g, '');
-    if (host === 'localhost' || host.endsWith('.localhost'))
-        return true;
-    if (host === '::1' || host === '0:0:0:0:0:0:0:1')
-        return true;
-    return /^127\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}$/.test(host);
-}
-/**
- * Parses `text` and requires `https:`, or `http:` on a loopback host; throws `code` otherwise.
- * `what` names the URL in the message ("download_url", "redirect target", ...).
- */
-function requireFetchableUrl(text, what, code, base) {
-    let url;
-    try {
-        url = base === undefined ? new URL(text) : new URL(text, base);
-    }
-    catch {
-        throw new errors_RepoxyError(code, `${what} ${JSON.stringify(displayUrl(text))} is not a valid URL`);
-    }
-    if (url.protocol === 'https:')
-        return url;
-    if (url.protocol === 'http:' && isLoopbackHost(url.hostname))
-        return url;
-    if (url.protocol === 'http:') {
-        throw new errors_RepoxyError(code, `${what} ${displayUrl(url.href)} uses plain http: to a non-loopback host; only https: is allowed`);
-    }
-    throw new errors_RepoxyError(code, `${what} ${displayUrl(url.href)} must be an http(s) URL`);
-}
-/** A URL for messages: any `user:password@` removed. Tokens are redacted separately. */
-function displayUrl(text) {
-    try {
-        const url = new URL(text);
-        if (url.username === '' && url.password === '')
-            return url.href;
-        url.username = '';
-        url.password = '';
-        return url.href;
-    }
-    catch {
-        return text.replace(/\/\/[^/@]*@/, '//');
-    }
 }
 
 ;// CONCATENATED MODULE: ./.build/src/upstream/discovery.js
@@ -80444,13 +80849,13 @@ function parseJson(bytes, url) {
     }
 }
 /** Drops an unread body (closing its connection); undici reports that as an error nobody needs. */
-function discard(body) {
+function answer_discard(body) {
     body.on('error', () => undefined);
     body.destroy();
 }
 
-// EXTERNAL MODULE: ./node_modules/undici/index.js
-var undici = __nccwpck_require__(6752);
+// EXTERNAL MODULE: ../../main/node_modules/undici/index.js
+var undici = __nccwpck_require__(4718);
 ;// CONCATENATED MODULE: ./.build/src/upstream/dispatcher.js
 
 /**
@@ -80861,7 +81266,7 @@ class UpstreamHttp {
         }
         finally {
             if (body && !body.readableEnded)
-                discard(body);
+                answer_discard(body);
             releaseOrigin();
         }
     }
@@ -80911,159 +81316,6 @@ function asFailure(err, url, options) {
     if (isRepoxyError(err))
         return new AttemptFailure(err, false);
     return failureForTransportError(err, displayUrl(url), options);
-}
-
-;// CONCATENATED MODULE: ./.build/src/upstream/registry-docs.js
-
-
-
-/** A version string go-versions' ParseVersion accepts (loosely: `1`, `1.0`, `1.0.0-beta+x`). */
-const LOOSE_VERSION = /^v?[0-9]+(?:\.[0-9]+){0,2}(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$/;
-/**
- * Validates a `versions` document (PROTOCOL.md §2.2). An unparsable version is a hard error, as in
- * OpenTofu's registry source. Throws UPSTREAM_BAD_RESPONSE naming the URL.
- */
-function parseVersionsDoc(value, url) {
-    const bad = badResponse(url);
-    const doc = requireObject(value, 'the versions document', bad);
-    const versions = optionalArray(doc['versions'], 'versions', bad).map((entry, i) => {
-        const v = requireObject(entry, `versions[${i}]`, bad);
-        const version = v['version'];
-        if (typeof version !== 'string' || !LOOSE_VERSION.test(version)) {
-            throw bad(`versions[${i}].version ${JSON.stringify(version)} is not a version`);
-        }
-        const protocols = stringArray(v['protocols'], `versions[${i}].protocols`, bad);
-        const platforms = optionalArray(v['platforms'], `versions[${i}].platforms`, bad).map((p, j) => {
-            const o = requireObject(p, `versions[${i}].platforms[${j}]`, bad);
-            return {
-                os: requireString(o['os'], `versions[${i}].platforms[${j}].os`, bad),
-                arch: requireString(o['arch'], `versions[${i}].platforms[${j}].arch`, bad),
-            };
-        });
-        return { version, protocols, platforms };
-    });
-    return { versions, warnings: stringArray(doc['warnings'], 'warnings', bad) };
-}
-/**
- * Validates a download document for `ref` (PROTOCOL.md §2.3): protocols include a 5.x or 6.x when
- * present; os/arch echo the request; `filename` is a plain `terraform-provider-….zip` name; URLs are
- * resolved against `finalUrl` and must be http(s) (plain http only to loopback); `shasum` is 64 hex.
- * Throws UPSTREAM_BAD_RESPONSE naming the URL and the field.
- */
-function parseDownloadDoc(value, ref, finalUrl) {
-    const bad = badResponse(finalUrl);
-    const doc = requireObject(value, 'the download document', bad);
-    const protocols = stringArray(doc['protocols'], 'protocols', bad);
-    requireSupportedProtocol(protocols, bad);
-    if (doc['os'] !== ref.platform.os || doc['arch'] !== ref.platform.arch) {
-        const got = `${String(doc['os'])}_${String(doc['arch'])}`;
-        throw bad(`it describes platform ${got}, not the requested ${formatPlatform(ref.platform)}`);
-    }
-    const url = (field) => resolveUrl(doc[field], field, finalUrl, bad);
-    return {
-        ref,
-        protocols,
-        filename: requireArchiveFilename(doc['filename'], bad),
-        downloadUrl: url('download_url'),
-        shasum: requireShasum(doc['shasum'], bad),
-        shasumsUrl: url('shasums_url'),
-        shasumsSignatureUrl: url('shasums_signature_url'),
-        signingKeys: signingKeys(doc['signing_keys'], bad),
-        packages: packagesExtension(doc['packages'], bad),
-        document: doc,
-    };
-}
-function badResponse(url) {
-    return (why) => new errors_RepoxyError('UPSTREAM_BAD_RESPONSE', `registry response from ${displayUrl(url)}: ${why}`);
-}
-function requireObject(value, what, bad) {
-    if (typeof value !== 'object' || value === null || Array.isArray(value))
-        throw bad(`${what} is not a JSON object`);
-    return value;
-}
-function requireString(value, what, bad) {
-    if (typeof value !== 'string')
-        throw bad(`${what} must be a string`);
-    return value;
-}
-/** Absent or null is an empty list, as Go's decoder leaves a nil slice. */
-function optionalArray(value, what, bad) {
-    if (value === undefined || value === null)
-        return [];
-    if (!Array.isArray(value))
-        throw bad(`${what} must be a list`);
-    return value;
-}
-function stringArray(value, what, bad) {
-    return optionalArray(value, what, bad).map((v, i) => requireString(v, `${what}[${i}]`, bad));
-}
-/** PROTOCOL.md §2.3: when protocols are listed, one must be in `>= 5, < 7`. */
-function requireSupportedProtocol(protocols, bad) {
-    if (protocols.length === 0)
-        return;
-    const majors = protocols.map((p) => {
-        const m = /^([0-9]+)(?:\.[0-9]+){0,2}$/.exec(p);
-        if (!m)
-            throw bad(`protocols contains "${p}", which is not a version`);
-        return Number(m[1]);
-    });
-    if (!majors.some((major) => major === 5 || major === 6)) {
-        throw bad(`provider protocol versions ${protocols.join(', ')} are not supported (need 5.x or 6.x)`);
-    }
-}
-/** A plain file name: no separators, NUL, control characters or `..`; `terraform-provider-*.zip`. */
-function requireArchiveFilename(value, bad) {
-    const name = requireString(value, 'filename', bad);
-    // eslint-disable-next-line no-control-regex
-    const unsafe = /[/\\\u0000-\u001f\u007f]/.test(name) || name.includes('..') || name.length > 255;
-    const lower = name.toLowerCase();
-    if (unsafe || !lower.startsWith('terraform-provider-') || !lower.endsWith('.zip')) {
-        throw bad(`filename ${JSON.stringify(name)} is not a plain terraform-provider-*.zip file name`);
-    }
-    return name;
-}
-function requireShasum(value, bad) {
-    if (typeof value !== 'string' || !/^[0-9a-fA-F]{64}$/.test(value)) {
-        throw bad(`shasum ${JSON.stringify(value)} is not 64 hexadecimal digits`);
-    }
-    return value.toLowerCase();
-}
-function resolveUrl(value, field, finalUrl, bad) {
-    const text = requireString(value, field, bad);
-    if (text === '')
-        throw bad(`${field} is empty`);
-    try {
-        return requireFetchableUrl(text, field, 'UPSTREAM_BAD_RESPONSE', finalUrl).href;
-    }
-    catch (err) {
-        throw bad(err.message);
-    }
-}
-function signingKeys(value, bad) {
-    if (value === undefined || value === null)
-        return [];
-    const keys = requireObject(value, 'signing_keys', bad);
-    return optionalArray(keys['gpg_public_keys'], 'signing_keys.gpg_public_keys', bad).map((k, i) => {
-        const key = requireObject(k, `signing_keys.gpg_public_keys[${i}]`, bad);
-        return requireString(key['ascii_armor'], `signing_keys.gpg_public_keys[${i}].ascii_armor`, bad);
-    });
-}
-/** OpenTofu's `packages` extension (PROTOCOL.md §2.3), or null when absent. */
-function packagesExtension(value, bad) {
-    if (value === undefined || value === null)
-        return null;
-    const entries = Object.entries(requireObject(value, 'packages', bad)).map(([platform, raw]) => {
-        const entry = requireObject(raw, `packages.${platform}`, bad);
-        const hashes = stringArray(entry['hashes'], `packages.${platform}.hashes`, bad);
-        const size = entry['package_size'];
-        if (size === undefined || size === null)
-            return [platform, { hashes }];
-        if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0) {
-            throw bad(`packages.${platform}.package_size must be a non-negative integer`);
-        }
-        return [platform, { hashes, package_size: size }];
-    });
-    return Object.fromEntries(entries);
 }
 
 ;// CONCATENATED MODULE: ./.build/src/upstream/registry-source.js
@@ -81132,7 +81384,7 @@ class RegistrySource {
         }
         catch (err) {
             const named = isCode(err, 'UPSTREAM_PLATFORM_MISSING');
-            throw this.#failure(err, named ? undefined : `download document of ${registry_source_describe(ref)}`);
+            throw this.#failure(err, named ? undefined : `download document of ${describe(ref)}`);
         }
     }
     /** SHA256SUMS and its signature, without credentials, fetched once per URL pair. */
@@ -81172,7 +81424,7 @@ class RegistrySource {
             return { path: destPath, size: got.size, sha256: got.sha256, observer: got.observer };
         }
         catch (err) {
-            throw this.#failure(err, `archive ${meta.filename} of ${registry_source_describe(meta.ref)}`);
+            throw this.#failure(err, `archive ${meta.filename} of ${describe(meta.ref)}`);
         }
     }
     /** The same error code, `what` (if any) in front of the message, secrets redacted. */
@@ -81197,7 +81449,7 @@ function endpoint(service, segments) {
 function isCode(err, code) {
     return isRepoxyError(err) && err.code === code;
 }
-function registry_source_describe(ref) {
+function describe(ref) {
     return `${formatAddress(ref.address)} ${ref.version} ${formatPlatform(ref.platform)}`;
 }
 
@@ -81272,7 +81524,11 @@ async function buildMirror(options, report) {
     await assertReplaceable(external_node_path_.resolve(options.out));
     const tempStore = options.cacheDir ? undefined : await createTempStore();
     const store = new Store(options.cacheDir ?? tempStore);
-    await store.init();
+    for (const rel of await store.init())
+        report({
+            type: 'warning',
+            message: `the store's ${rel} was not a directory (a symlink?): replaced by an empty one`,
+        });
     const upstream = createUpstream({
         env: options.env,
         upstreams: options.upstreams,
@@ -81284,6 +81540,7 @@ async function buildMirror(options, report) {
             source: new CachedSource(store, upstream.source),
             report,
             env: options.env,
+            requireSignatures: options.requireSignatures ?? false,
         };
         const outcome = await mirrorAll(plan, ctx, options);
         const files = [
@@ -81899,6 +82156,6 @@ function reportError(err, secrets) {
 /******/ // startup
 /******/ // Load entry module and return exports
 /******/ // This entry module used 'module' so it can't be inlined
-/******/ var __webpack_exports__ = __nccwpck_require__(1906);
+/******/ var __webpack_exports__ = __nccwpck_require__(479);
 /******/ __webpack_exports__ = await __webpack_exports__;
 /******/ 
