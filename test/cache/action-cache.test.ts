@@ -1,10 +1,13 @@
 import assert from 'node:assert/strict';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { actionsEnv, readOutputs } from '../support/actions-env.ts';
 import { runWithActionsEnv, startActionsBackends } from '../support/actions-harness.ts';
-import { startFixtureRegistry, type FixtureRegistry } from '../support/fixture-registry.ts';
+import { startFixtureRegistry, type FixtureRegistry, type LockHashes } from '../support/fixture-registry.ts';
+import { buildZip } from '../support/zip-builder.ts';
+import { sha256, storeFiles } from '../hostile/support/poisoned-store.ts';
+import { snapshotTree } from '../engine/support/harness.ts';
 import { ADDED, FIRST_SET, PLATFORMS, PROVIDERS, removeAll, tempDir, writeText } from './support.ts';
 
 const action = path.resolve(import.meta.dirname, '../../dist/index.js');
@@ -29,13 +32,13 @@ describe('the bundled action with the real @actions/cache (Azurite + results sta
   });
 
   /** One workflow run: a fresh workspace and an emptied RUNNER_TEMP, as on a new runner. */
-  async function runAction(run: number, added: boolean) {
+  async function runAction(run: number, added: boolean, hashes: LockHashes = 'both') {
     const workspace = path.join(work, `ws-${run}`);
     await rm(runnerTemp, { recursive: true, force: true });
     await mkdir(runnerTemp, { recursive: true });
     await writeText(
       path.join(workspace, 'stacks/app/.terraform.lock.hcl'),
-      registry.lockFile(FIRST_SET, 'both'),
+      registry.lockFile(FIRST_SET, hashes),
     );
     if (added)
       await writeText(
@@ -57,7 +60,7 @@ describe('the bundled action with the real @actions/cache (Azurite + results sta
       timeoutMs: 120_000,
     });
     assert.equal(result.code, 0, `action failed:\n${result.stdout}\n${result.stderr}`);
-    return { outputs: readOutputs(env), requests: [...registry.requests], log: result.stdout };
+    return { outputs: readOutputs(env), requests: [...registry.requests], log: result.stdout, workspace };
   }
 
   it('run 1 is cold: it fetches everything and saves the cache', async () => {
@@ -98,5 +101,48 @@ describe('the bundled action with the real @actions/cache (Azurite + results sta
       2,
       'the grown store is saved under the new key',
     );
+  });
+
+  /** A step of another workflow run on the same cache scope: restores or saves the store with @actions/cache. */
+  async function cacheStep(run: string, call: string) {
+    const workspace = path.join(work, `attacker-${run}`);
+    await mkdir(workspace, { recursive: true });
+    const env = actionsEnv({ results: backends.results, workspace, temp: runnerTemp, runBackendId: run });
+    const dir = JSON.stringify(path.join(runnerTemp, 'repoxy-store'));
+    const code = `const cache = await import('@actions/cache');\nconsole.log(await cache.${call.replace('DIR', dir)});`;
+    const result = await runWithActionsEnv({ code }, env, { timeoutMs: 120_000 });
+    assert.equal(result.code, 0, `${result.stdout}\n${result.stderr}`);
+    return result.stdout;
+  }
+
+  it('a planted cache entry under the restore key is not published (issue 13)', async () => {
+    await rm(runnerTemp, { recursive: true, force: true });
+    await mkdir(runnerTemp, { recursive: true });
+    assert.match(
+      await cacheStep('attacker-1', "restoreCache([DIR], 'none', ['repoxy-test-v1-'])"),
+      /repoxy-test-v1-/,
+    );
+    const store = path.join(runnerTemp, 'repoxy-store');
+    const planted = buildZip([{ name: 'terraform-provider-random_v3.6.3', data: 'planted '.repeat(4000) }]);
+    await writeFile(path.join(store, 'packages/sha256', `${sha256(planted)}.zip`), planted);
+    const real = registry.archive('registry.terraform.io/hashicorp/random', '3.6.3', 'linux_amd64');
+    const versionDir = path.join(store, 'refs/registry.terraform.io/hashicorp/random/3.6.3');
+    const docPath = path.join(versionDir, 'download/linux_amd64.json');
+    await writeFile(docPath, (await readFile(docPath, 'utf8')).replaceAll(real.sha256, sha256(planted)));
+    const sumsPath = path.join(versionDir, 'SHA256SUMS');
+    await writeFile(sumsPath, (await readFile(sumsPath, 'utf8')).replace(real.sha256, sha256(planted)));
+    assert.ok((await storeFiles(store)).includes(`packages/sha256/${sha256(planted)}.zip`));
+    await cacheStep('attacker-2', "saveCache([DIR], 'repoxy-test-v1-planted')");
+    // Other lock hashes: a new exact key, so the newest entry under the restore key (the planted one) is restored.
+    const r = await runAction(4, false, 'all-platforms-zh');
+    assert.equal(r.outputs['cache-hit'], 'partial');
+    assert.match(r.log, /store entry discarded/);
+    assert.equal(
+      r.requests.filter((q) => q.path.endsWith('.zip')).length,
+      0,
+      'the genuine archive was in the store',
+    );
+    const published = await snapshotTree(path.join(r.workspace, 'mirror'));
+    assert.deepEqual(published, await snapshotTree(path.join(work, 'ws-1', 'mirror')));
   });
 });
