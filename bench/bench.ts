@@ -129,8 +129,9 @@ function summarize(
   const all = [
     ...modelled.cold,
     modelled.warm,
+    modelled.warmUnanchored,
     modelled.incremental,
-    ...(raw ? [...raw.cold, raw.warm, raw.incremental] : []),
+    ...(raw ? [...raw.cold, raw.warm, raw.warmUnanchored, raw.incremental] : []),
     scale,
   ];
   const peakRss = maxOf(all.map((x) => x?.peakRssMb));
@@ -153,6 +154,7 @@ function summarize(
       cold_ratio_to_limit_le_1_25: m.cold_ratio_to_limit <= 1.25,
       peer_ratio_le_0_2: m.peer_ratio !== null && m.peer_ratio <= 0.2,
       warm_le_2s_0_requests: m.warm_seconds <= 2 && m.warm_upstream_requests === 0,
+      warm_le_0_6_cold_0_requests: m.warm_ratio_to_cold <= 0.6 && m.warm_upstream_requests === 0,
       peak_rss_lt_200mb: peakRss !== null && peakRss < 200,
     },
   };
@@ -166,6 +168,7 @@ function targetsLine(s: ReturnType<typeof summarize>): string {
     `  cold ≤ 1.25× limit: ${s.cold_ratio_to_limit.toFixed(2)}× — ${mark(t.cold_ratio_to_limit_le_1_25)}`,
     `  ≥ 5× faster than tofu providers mirror: ${s.peer_ratio === null ? 'n/a' : `${(1 / s.peer_ratio).toFixed(1)}×`} — ${mark(t.peer_ratio_le_0_2)}`,
     `  warm ≤ 2 s with 0 requests: ${s.warm_seconds.toFixed(2)} s, ${s.warm_upstream_requests} requests — ${mark(t.warm_le_2s_0_requests)}`,
+    `  warm ≤ 0.6× cold with 0 requests (verification on): ${s.warm_ratio_to_cold.toFixed(2)}×, CPU ${s.warm_cpu_seconds?.toFixed(1) ?? 'n/a'} s — ${mark(t.warm_le_0_6_cold_0_requests)}`,
     `  peak RSS < 200 MB: ${s.peak_rss_mb?.toFixed(0) ?? 'n/a'} MB — ${mark(t.peak_rss_lt_200mb)}`,
   ].join('\n');
 }

@@ -19,6 +19,8 @@ export interface BenchRegistry {
   readonly coldLock: string;
   readonly incrementalLock: string;
   readonly scaleLock: string;
+  /** The cold set again without hashes: a warm build on it has no lock anchor (`<dir>/unanchored/`). */
+  readonly unanchoredLock: string;
   /** Every hash the lock files record (to check the limit computed the same h1/zh). */
   readonly lockHashes: ReadonlySet<string>;
   /** providers.v1 URL of HOST (for tofu `host` blocks). */
@@ -39,6 +41,7 @@ export async function startBenchRegistry(
   const coldLock = path.join(dir, 'cold', '.terraform.lock.hcl');
   const incrementalLock = path.join(dir, 'incremental', '.terraform.lock.hcl');
   const scaleLock = path.join(dir, 'scale', '.terraform.lock.hcl');
+  const unanchoredLock = path.join(dir, 'unanchored', '.terraform.lock.hcl');
   const entry = (p: BenchProvider) => ({ address: p.address, version: p.version });
   const spec: CliSpec = {
     providers: [...load.specs],
@@ -48,6 +51,7 @@ export async function startBenchRegistry(
       { path: coldLock, providers: load.cold.map(entry), hashes: 'both' },
       { path: incrementalLock, providers: [entry(load.incremental)], hashes: 'both' },
       { path: scaleLock, providers: [entry(load.scale)], hashes: 'both' },
+      { path: unanchoredLock, providers: load.cold.map(entry), hashes: 'none' },
     ],
   };
   await mkdir(dir, { recursive: true });
@@ -67,6 +71,7 @@ export async function startBenchRegistry(
       coldLock,
       incrementalLock,
       scaleLock,
+      unanchoredLock,
       lockHashes: new Set([...lockText.matchAll(/"((?:h1|zh):[^"]+)"/g)].map((m) => m[1]!)),
       providersUrl: (host) => `${proc.origin}/${host}/v1/providers/`,
       stop: () => proc.stop(),

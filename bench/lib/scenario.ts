@@ -20,6 +20,8 @@ export interface ScenarioFigures {
   readonly limit: readonly Served<LimitRun>[];
   readonly cold: readonly Served<OurRun>[];
   readonly warm: OurRun;
+  /** A warm build whose lock file records no hashes: every archive anchored by upstream metadata. */
+  readonly warmUnanchored: OurRun;
   readonly incremental: OurRun;
   readonly peer: PeerRun | null;
   readonly scale: OurRun | null;
@@ -61,9 +63,14 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioFigures> 
   const expected = load.cold.length * PLATFORMS.length;
   for (const r of cold) expectArchives('cold', r, expected, expected);
   const cache = cacheDir(o.runs - 1);
-  const warm = await ours(o, [registry.coldLock], cache, path.join(dir, 'out-warm'));
+  const warm = await server(() => ours(o, [registry.coldLock], cache, path.join(dir, 'out-warm')));
   expectArchives('warm', warm, expected, 0);
-  log(`  warm: ${warm.seconds.toFixed(2)} s, ${warm.upstreamRequests} requests`);
+  log(`  warm: ${describeRun(warm)}, ${warm.upstreamRequests} requests`);
+  const warmUnanchored = await server(() =>
+    ours(o, [registry.unanchoredLock], cache, path.join(dir, 'out-warm')),
+  );
+  expectArchives('warm (no lock hashes)', warmUnanchored, expected, 0);
+  log(`  warm, no lock hashes: ${describeRun(warmUnanchored)}, ${warmUnanchored.upstreamRequests} requests`);
   const incrementalLocks = [registry.coldLock, registry.incrementalLock];
   const incremental = await ours(o, incrementalLocks, cache, path.join(dir, 'out-incremental'));
   log(`  incremental: ${incremental.seconds.toFixed(2)} s, ${incremental.upstreamRequests} requests`);
@@ -78,7 +85,7 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioFigures> 
     : null;
   if (scale) log(`  scale (${load.scaleNominalMb} MB archive): peak RSS ${scale.peakRssMb?.toFixed(0)} MB`);
   await rm(path.join(dir, 'cache-scale'), { recursive: true, force: true });
-  return { limit, cold, warm, incremental, peer, scale };
+  return { limit, cold, warm, warmUnanchored, incremental, peer, scale };
 }
 
 /** Throws unless the build mirrored `archives` archives, `fetched` of them from upstream. */
