@@ -14,6 +14,7 @@ import { buildPlan } from './plan/plan.ts';
 import { CachedSource } from './store/cached-source.ts';
 import { mirrorPackage, type MirroredPackage, type PackageContext } from './store/obtain.ts';
 import { Store } from './store/store.ts';
+import { VersionAnchors } from './store/version-anchors.ts';
 import { createUpstream } from './upstream/create.ts';
 import type { UpstreamOptions } from './upstream/options.ts';
 import { runLimited } from './limit.ts';
@@ -100,6 +101,7 @@ export async function buildMirror(options: BuildOptions, report: Reporter): Prom
       report,
       env: options.env,
       requireSignatures: options.requireSignatures ?? false,
+      versions: new VersionAnchors(),
     };
     const outcome = await mirrorAll(plan, ctx, options);
     const files = [

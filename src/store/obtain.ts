@@ -2,21 +2,20 @@ import { rm } from 'node:fs/promises';
 import { isRepoxyError, RepoxyError } from '../domain/errors.ts';
 import type { ArchiveRecord, PackageRef, PlannedProvider, Verification } from '../domain/package.ts';
 import type { Reporter } from '../events.ts';
-import type { DownloadMeta, DownloadResult, SumsEvidence } from '../upstream/source.ts';
-import { hashStreamedZip, hashZip, type ZipHashes } from '../verify/h1.ts';
+import type { DownloadMeta, SumsEvidence } from '../upstream/source.ts';
 import { describePackage as describe } from '../verify/verify-archive.ts';
-import { StreamingZipHasher, type StreamedZip } from '../verify/zip-stream.ts';
 import type { CachedSource } from './cached-source.ts';
+import { download } from './download-archive.ts';
 import { reportSkippedChecks } from './skipped-checks.ts';
 import { measureStoredArchive, type MeasuredArchive } from './stored-archive.ts';
 import type { Store } from './store.ts';
+import { fetchFresh, type UpstreamMetadata, type VersionAnchors } from './version-anchors.ts';
 import {
   lockAnchor,
   lockPinsVersion,
-  refuseMismatched,
   selfConsistent,
   verifyAgainstUpstream,
-  type ChainOptions,
+  chainOptionsFrom,
 } from './trust.ts';
 
 export interface PackageContext {
@@ -26,6 +25,8 @@ export interface PackageContext {
   readonly env: NodeJS.ProcessEnv;
   /** A signature not verified in this run (no keys, or only a lock anchor) fails the archive. */
   readonly requireSignatures?: boolean;
+  /** The run's upstream anchor of each provider version (its first documents fetched in this run). */
+  readonly versions: VersionAnchors;
 }
 
 /** A verified archive and the evidence for the registry-protocol view, trustworthy by an anchor. */
@@ -80,9 +81,9 @@ async function storedCandidate(
   if (!measured) return undefined;
   const lock = lockAnchor(provider, measured);
   if (!lock && lockPinsVersion(provider)) {
-    await discard(ref, ctx, `${measured.path} matches none of the lock files' hashes`, () =>
-      ctx.store.evictArchive(measured.sha256),
-    );
+    // The archive is intact under its name (another version may use it): the pointer to it is dropped.
+    const why = `the stored document points at ${measured.path}, which matches none of the lock files' hashes`;
+    await discard(ref, ctx, why, () => ctx.source.forget(ref));
     return undefined;
   }
   return { meta, measured, lock };
@@ -102,7 +103,13 @@ async function lockAnchored(
     () => ctx.source.forget(ref),
   );
   if (!sums) return undefined;
-  const checked = await selfConsistent(provider, candidate.meta, sums, candidate.measured, chainOptions(ctx));
+  const checked = await selfConsistent(
+    provider,
+    candidate.meta,
+    sums,
+    candidate.measured,
+    chainOptionsFrom(ctx.env),
+  );
   if ('unanchored' in checked) return undefined;
   if ('failed' in checked) {
     await discard(ref, ctx, `stored metadata is not self-consistent: ${checked.failed}`, () =>
@@ -115,33 +122,52 @@ async function lockAnchored(
   return packageOf(candidate.meta, sums, candidate.measured, verification, 'store', ctx);
 }
 
-/** (b)/(c) UPSTREAM ANCHOR: metadata fetched in this run; the stored archive if its bytes match, else a download. */
+/**
+ * (b)/(c) UPSTREAM ANCHOR: metadata from upstream in this run (a stored download document only where it
+ * agrees with the version's documents fetched in this run); the stored archive if its bytes match, else a
+ * download from a URL fetched in this run.
+ */
 async function upstreamAnchored(
   ref: PackageRef,
   provider: PlannedProvider,
   measured: MeasuredArchive | undefined,
   ctx: PackageContext,
+  fresh?: UpstreamMetadata,
 ): Promise<MirroredPackage> {
-  const meta = await ctx.source.downloadMeta(ref);
-  const sums = await ctx.source.sums(meta);
+  const { meta, sums, storedDocument } = fresh ?? (await ctx.versions.metadata(ref, ctx.source));
   if (measured && measured.sha256 !== meta.shasum) {
-    const why = `${measured.path} is not the upstream archive (sha256 ${meta.shasum}) of ${describe(ref)}`;
-    await discard(ref, ctx, why, () => ctx.store.evictArchive(measured.sha256));
+    // Intact under its name, so kept; only the stored document that pointed at it was wrong.
+    const why = `the stored document pointed at ${measured.path}, not at the upstream archive (sha256 ${meta.shasum})`;
+    await discard(ref, ctx, why, () => Promise.resolve());
   }
   const stored = measured?.sha256 === meta.shasum ? measured : await measure(ref, meta.shasum, ctx);
   if (stored) {
-    // Anchor: upstream metadata fetched and verified in this run; the stored bytes hash to its shasum.
-    const verification = await verifyAgainstUpstream(provider, meta, sums, stored, chainOptions(ctx));
-    return packageOf(meta, sums, stored, verification, 'store', ctx);
+    // Anchor: SHA256SUMS (and keys) fetched in this run; the stored bytes hash to its line for this file.
+    const verified = await verifyAgainstUpstream(
+      provider,
+      meta,
+      sums,
+      stored,
+      chainOptionsFrom(ctx.env),
+    ).catch((err: unknown) => {
+      if (storedDocument && isRepoxyError(err) && err.code.startsWith('VERIFY_')) return undefined;
+      throw err;
+    });
+    if (verified) return packageOf(meta, sums, stored, verified, 'store', ctx);
   }
+  if (storedDocument) return upstreamAnchored(ref, provider, stored, ctx, await fetchFresh(ref, ctx.source));
   const fetched = await download(provider, meta, sums, ctx);
   // Anchor: upstream metadata fetched and verified in this run; the bytes were downloaded in this run.
-  const verification = await verifyAgainstUpstream(provider, meta, sums, fetched, chainOptions(ctx)).catch(
-    async (err: unknown) => {
-      await rm(fetched.path, { force: true });
-      throw err;
-    },
-  );
+  const verification = await verifyAgainstUpstream(
+    provider,
+    meta,
+    sums,
+    fetched,
+    chainOptionsFrom(ctx.env),
+  ).catch(async (err: unknown) => {
+    await rm(fetched.path, { force: true });
+    throw err;
+  });
   const localPath = await ctx.store.admitArchive(fetched.path, fetched.sha256);
   return packageOf(meta, sums, { ...fetched, path: localPath }, verification, 'upstream', ctx);
 }
@@ -178,13 +204,6 @@ function requireSignature(record: ArchiveRecord, ctx: PackageContext): void {
     `${describe(record.ref)}: signature check failed: expected a SHA256SUMS signature verified in this run ` +
       `because signatures are required, actual: ${record.verification.anchorDetail}`,
   );
-}
-
-function chainOptions(ctx: PackageContext): ChainOptions {
-  return {
-    enforceGpgValidation: ctx.env.OPENTOFU_ENFORCE_GPG_VALIDATION === 'true',
-    enforceExpiration: ctx.env.OPENTOFU_ENFORCE_GPG_EXPIRATION === 'true',
-  };
 }
 
 /** Measures the stored archive named `sha256`; a damaged one is reported and evicted (undefined). */
@@ -229,66 +248,4 @@ async function discard(
     message: `${describe(ref)}: store entry discarded: ${why}; fetching again`,
   });
   await drop();
-}
-
-/**
- * Downloads into the store's tmp/ and hashes it while it arrives. Bytes that do not hash to the
- * registry's shasum (damaged in transit) are fetched once more; verification then judges them.
- */
-async function download(
-  provider: PlannedProvider,
-  meta: DownloadMeta,
-  sums: SumsEvidence,
-  ctx: PackageContext,
-): Promise<MeasuredArchive> {
-  const observe = (): StreamingZipHasher => new StreamingZipHasher();
-  let dl = await ctx.source.download(meta, ctx.store.tmpPath(), observe);
-  if (dl.sha256 !== meta.shasum) {
-    ctx.report({
-      type: 'warning',
-      message:
-        `${describe(meta.ref)}: ${meta.filename} arrived with sha256 ${dl.sha256} (${dl.size} bytes), ` +
-        `expected ${meta.shasum}; downloading it once more`,
-    });
-    dl.observer?.abandon();
-    await rm(dl.path, { force: true });
-    dl = await ctx.source.download(meta, ctx.store.tmpPath(), observe);
-  }
-  if (dl.sha256 !== meta.shasum) {
-    dl.observer?.abandon(); // its entries do not matter: the chain fails on its size or sha256
-    await rm(dl.path, { force: true });
-    await refuseMismatched(
-      provider,
-      meta,
-      sums,
-      { path: dl.path, size: dl.size, sha256: dl.sha256 },
-      chainOptions(ctx),
-    );
-  }
-  return { path: dl.path, size: dl.size, sha256: dl.sha256, zipHashes: await zipHashesOf(dl, meta, ctx) };
-}
-
-/** Both h1: of a downloaded zip, from the hashing done while it downloaded, else from the file. */
-async function zipHashesOf(
-  dl: DownloadResult<StreamingZipHasher>,
-  meta: DownloadMeta,
-  ctx: PackageContext,
-): Promise<ZipHashes> {
-  const file = dl.path;
-  const streamed: StreamedZip = dl.observer ? await dl.observer.finish() : { ok: false, why: 'not observed' };
-  const hashes = await hashStreamedZip(file, streamed);
-  if (hashes) return hashes;
-  const why = streamed.ok ? 'its central directory differs from what streamed' : streamed.why;
-  ctx.report({
-    type: 'debug',
-    message: `${describe(meta.ref)}: hashing ${meta.filename} again from the file (${why})`,
-  });
-  try {
-    return await hashZip(file);
-  } catch (err) {
-    await rm(file, { force: true });
-    if (!isRepoxyError(err) || err.code !== 'VERIFY_BAD_ZIP') throw err;
-    const message = `${describe(meta.ref)}: ${err.message.replaceAll(file, `archive ${meta.filename}`)}`;
-    throw new RepoxyError('VERIFY_BAD_ZIP', message, { detail: err.detail, cause: err });
-  }
 }

@@ -19,6 +19,14 @@ export interface ChainOptions {
   readonly enforceExpiration: boolean;
 }
 
+/** OPENTOFU_ENFORCE_GPG_VALIDATION / OPENTOFU_ENFORCE_GPG_EXPIRATION, read once by the caller. */
+export function chainOptionsFrom(env: NodeJS.ProcessEnv): ChainOptions {
+  return {
+    enforceGpgValidation: env.OPENTOFU_ENFORCE_GPG_VALIDATION === 'true',
+    enforceExpiration: env.OPENTOFU_ENFORCE_GPG_EXPIRATION === 'true',
+  };
+}
+
 /**
  * LOCK ANCHOR: when the archive's sha256 or one of its h1: computed in this run is one of the
  * version's lock-file hashes, names the hash and the lock files; else undefined.
