@@ -1,6 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import { constants as fsc } from 'node:fs';
-import { lstat, mkdir, open, realpath, rename, rm, unlink, writeFile } from 'node:fs/promises';
+import {
+  lstat,
+  mkdir,
+  open,
+  realpath,
+  rename,
+  rm,
+  unlink,
+  writeFile,
+  type FileHandle,
+} from 'node:fs/promises';
 import path from 'node:path';
 import { hostnameASCII } from '../domain/address.ts';
 import { RepoxyError } from '../domain/errors.ts';
@@ -126,27 +136,40 @@ export class Store {
   }
 }
 
-/** Reads `file` only when it is a regular file, opened without following a symlink (O_NOFOLLOW). */
+/** Reads `file` only when it is a regular file of a document's size (see `openStoreEntry`). */
 async function readRegularFile(file: string, rel: string): Promise<Buffer | undefined> {
-  let handle;
+  const handle = await openStoreEntry(file, rel);
+  if (!handle) return undefined;
+  try {
+    const { size } = await handle.stat();
+    if (size > MAX_REF_BYTES)
+      throw new RepoxyError(
+        'STORE_CORRUPT',
+        `the store entry ${rel} is ${size} bytes, more than any document`,
+      );
+    return await handle.readFile();
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Opens a store entry without following a symlink (O_NOFOLLOW); undefined when there is none. Throws
+ * STORE_CORRUPT when it is a symlink, not a regular file, or cannot be read.
+ */
+export async function openStoreEntry(file: string, rel: string): Promise<FileHandle | undefined> {
+  let handle: FileHandle;
   try {
     handle = await open(file, fsc.O_RDONLY | fsc.O_NOFOLLOW);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
     if (code === 'ELOOP') throw new RepoxyError('STORE_CORRUPT', `the store entry ${rel} is a symlink`);
-    throw new RepoxyError('IO', `cannot read the store entry ${rel}`, { cause: e });
+    throw new RepoxyError('STORE_CORRUPT', `the store entry ${rel} cannot be read (${code ?? String(e)})`);
   }
-  try {
-    const st = await handle.stat();
-    if (!st.isFile()) throw new RepoxyError('STORE_CORRUPT', `the store entry ${rel} is not a regular file`);
-    if (st.size > MAX_REF_BYTES)
-      throw new RepoxyError(
-        'STORE_CORRUPT',
-        `the store entry ${rel} is ${st.size} bytes, more than any document`,
-      );
-    return await handle.readFile();
-  } finally {
+  if (!(await handle.stat()).isFile()) {
     await handle.close();
+    throw new RepoxyError('STORE_CORRUPT', `the store entry ${rel} is not a regular file`);
   }
+  return handle;
 }

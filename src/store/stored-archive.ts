@@ -1,10 +1,8 @@
 import { createHash } from 'node:crypto';
-import { constants as fsc } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
 import { isRepoxyError, RepoxyError } from '../domain/errors.ts';
 import { hashStreamedZip, hashZip, type ZipHashes } from '../verify/h1.ts';
 import { StreamingZipHasher } from '../verify/zip-stream.ts';
-import type { Store } from './store.ts';
+import { openStoreEntry, type Store } from './store.ts';
 
 /** An archive's bytes as measured in this run: nothing here comes from a stored claim. */
 export interface MeasuredArchive {
@@ -30,7 +28,7 @@ export async function measureStoredArchive(
 ): Promise<MeasuredArchive | undefined> {
   const file = store.archivePath(sha256);
   const rel = `packages/sha256/${sha256}.zip`;
-  const handle = await openRegular(file, rel);
+  const handle = await openStoreEntry(file, rel);
   if (!handle) return undefined;
   const hasher = new StreamingZipHasher();
   const hash = createHash('sha256');
@@ -49,27 +47,13 @@ export async function measureStoredArchive(
   if (actual !== sha256) {
     hasher.abandon();
     await hasher.finish();
-    throw new RepoxyError('STORE_CORRUPT', `${rel} hashes to sha256 ${actual}, not to its name`);
+    throw new RepoxyError(
+      'STORE_CORRUPT',
+      `the store entry ${rel} hashes to sha256 ${actual}, not to its name`,
+    );
   }
   const zipHashes = (await hashStreamedZip(file, await hasher.finish())) ?? (await hashAgain(file, rel));
   return { path: file, size, sha256, zipHashes };
-}
-
-async function openRegular(file: string, rel: string): Promise<FileHandle | undefined> {
-  let handle: FileHandle;
-  try {
-    handle = await open(file, fsc.O_RDONLY | fsc.O_NOFOLLOW);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return undefined;
-    if (code === 'ELOOP') throw new RepoxyError('STORE_CORRUPT', `${rel} is a symlink`);
-    throw new RepoxyError('STORE_CORRUPT', `${rel} cannot be read (${code ?? String(e)})`);
-  }
-  if (!(await handle.stat()).isFile()) {
-    await handle.close();
-    throw new RepoxyError('STORE_CORRUPT', `${rel} is not a regular file`);
-  }
-  return handle;
 }
 
 async function hashAgain(file: string, rel: string): Promise<ZipHashes> {
@@ -77,8 +61,12 @@ async function hashAgain(file: string, rel: string): Promise<ZipHashes> {
     return await hashZip(file);
   } catch (err) {
     if (!isRepoxyError(err)) throw err;
-    throw new RepoxyError('STORE_CORRUPT', `${rel} is not an installable zip (${err.message})`, {
-      cause: err,
-    });
+    throw new RepoxyError(
+      'STORE_CORRUPT',
+      `the store entry ${rel} is not an installable zip (${err.message})`,
+      {
+        cause: err,
+      },
+    );
   }
 }
