@@ -77,9 +77,10 @@ export class Store {
     return readRegularFile(path.join(this.root, rel), rel);
   }
 
+  /** Writes a document; a directory on its way that is not a real directory (a symlink) is replaced. */
   async writeRef(rel: string, data: Buffer | string): Promise<void> {
     const target = path.join(this.root, rel);
-    await mkdir(path.dirname(target), { recursive: true });
+    await this.realDirectories(path.dirname(rel));
     await this.assertInside(path.dirname(target), rel);
     const tmp = this.tmpPath();
     await writeFile(tmp, data, { flag: 'wx' });
@@ -87,13 +88,27 @@ export class Store {
     this.dirty = true;
   }
 
+  /** Removes a document; nothing is removed through a directory that leads outside the store. */
   async removeRef(rel: string): Promise<void> {
     const target = path.join(this.root, rel);
     const dir = await realpath(path.dirname(target)).catch(() => undefined);
-    if (!dir) return;
-    await this.assertInside(dir, rel);
+    if (!dir || !this.isInside(dir)) return;
     await rm(target, { force: true });
     this.dirty = true;
+  }
+
+  /** Creates each directory of `rel` under the root, replacing whatever is there that is not a directory. */
+  private async realDirectories(rel: string): Promise<void> {
+    let dir = this.root;
+    for (const part of rel.split(path.sep)) {
+      dir = path.join(dir, part);
+      const st = await lstat(dir).catch(() => undefined);
+      if (st?.isDirectory()) continue;
+      if (st) await rm(dir, { force: true }).catch(() => undefined); // a concurrent write may have replaced it
+      await mkdir(dir).catch((e: NodeJS.ErrnoException) => {
+        if (e.code !== 'EEXIST') throw e; // a concurrent write made it
+      });
+    }
   }
 
   /** A fresh path under `tmp/` on the store's filesystem (so `admitArchive` can rename). */
@@ -118,10 +133,13 @@ export class Store {
   /** Refuses to write through a directory the store redirected elsewhere (a symlinked `refs/` subdirectory). */
   private async assertInside(dir: string, rel: string): Promise<void> {
     const real = await realpath(dir);
-    const root = this.realRoot ?? (await realpath(this.root));
-    if (real !== root && !real.startsWith(root + path.sep)) {
+    if (!this.isInside(real))
       throw new RepoxyError('STORE_CORRUPT', `the store entry ${rel} leads outside the store (to ${real})`);
-    }
+  }
+
+  private isInside(real: string): boolean {
+    const root = this.realRoot ?? this.root;
+    return real === root || real.startsWith(root + path.sep);
   }
 
   /** Deletes a damaged archive so it is fetched again. */

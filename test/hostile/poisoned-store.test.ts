@@ -4,10 +4,10 @@
  * or in a failure with the previous mirror intact: never a different published byte.
  */
 import assert from 'node:assert/strict';
-import { mkdir, open, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { cp, lstat, mkdir, open, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
-import { eventsOf, failedWith, succeeded, type BuildRun } from '../engine/support/harness.ts';
+import { eventsOf, failedWith, snapshotTree, succeeded, type BuildRun } from '../engine/support/harness.ts';
 import { startTwoHostRegistry, TF_NULL, TOFU_RANDOM } from '../engine/support/providers.ts';
 import type { FixtureRegistry, RequestRecord } from '../support/fixture-registry.ts';
 import { generateSigningKey } from '../support/pgp.ts';
@@ -185,6 +185,26 @@ describe('a poisoned store: each attack of issue 13', () => {
       assert.ok(corruptions(run).length > 0, 'the document is reported');
       assert.equal(countRequests(registry.requests).zips, 0, 'both archives are intact in the store');
       await assertColdOutput(ref, c, 'swapped platform');
+    },
+  );
+
+  it(
+    'a refs/ directory that is a symlink out of the store: nothing outside is written or removed',
+    GUARD,
+    async () => {
+      const c = await poisonedCase(ref, registry);
+      const outside = path.join(ref.ws.root, `outside-${path.basename(c.store)}`);
+      const hostDir = path.join(c.store, 'refs/registry.terraform.io');
+      await cp(hostDir, outside, { recursive: true });
+      await rm(path.join(outside, 'hashicorp/null/3.2.3/SHA256SUMS'));
+      await rm(hostDir, { recursive: true });
+      await symlink(outside, hostDir);
+      const before = await snapshotTree(outside);
+      const run = await c.run();
+      succeeded(run);
+      assert.deepEqual(await snapshotTree(outside), before, 'the directory outside the store is untouched');
+      assert.ok((await lstat(hostDir)).isDirectory(), 'the link was replaced by a real directory');
+      await assertColdOutput(ref, c, 'symlinked refs directory');
     },
   );
 
