@@ -1,16 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { constants as fsc } from 'node:fs';
-import {
-  lstat,
-  mkdir,
-  open,
-  realpath,
-  rename,
-  rm,
-  unlink,
-  writeFile,
-  type FileHandle,
-} from 'node:fs/promises';
+import { lstat, mkdir, open, realpath, rename, rm, writeFile, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { hostnameASCII } from '../domain/address.ts';
 import { RepoxyError } from '../domain/errors.ts';
@@ -84,6 +74,8 @@ export class Store {
     await this.assertInside(path.dirname(target), rel);
     const tmp = this.tmpPath();
     await writeFile(tmp, data, { flag: 'wx' });
+    const st = await lstat(target).catch(() => undefined);
+    if (st && !st.isFile()) await rm(target, { recursive: true, force: true }); // a planted directory
     await rename(tmp, target);
     this.dirty = true;
   }
@@ -93,7 +85,7 @@ export class Store {
     const target = path.join(this.root, rel);
     const dir = await realpath(path.dirname(target)).catch(() => undefined);
     if (!dir || !this.isInside(dir)) return;
-    await rm(target, { force: true });
+    await rm(target, { recursive: true, force: true }); // a link is removed, not followed
     this.dirty = true;
   }
 
@@ -144,7 +136,8 @@ export class Store {
 
   /** Deletes a damaged archive so it is fetched again. */
   async evictArchive(sha256: string): Promise<void> {
-    await unlink(this.archivePath(sha256)).catch(() => undefined);
+    // Whatever is there (a file, a link: not followed, a directory planted under an archive's name).
+    await rm(this.archivePath(sha256), { recursive: true, force: true });
     this.dirty = true;
   }
 

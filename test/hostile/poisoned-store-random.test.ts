@@ -1,11 +1,11 @@
 /**
  * A poisoned store, at random and from another registry (issue 13): seeded bit flips, truncations,
- * deletions and symlinks in every file of a real store; a store built against a registry serving the
+ * deletions, symlinks and directories in every file of a real store; a store built against a registry serving the
  * same versions with other bytes and keys, as it is and rewritten to claim the genuine hashes. Every run
  * publishes byte for byte what a cold run publishes.
  */
 import assert from 'node:assert/strict';
-import { readFile, rename, rm, symlink, truncate, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, symlink, truncate, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { eventsOf, succeeded } from '../engine/support/harness.ts';
@@ -25,7 +25,7 @@ import {
 
 const GUARD = { timeout: 300_000 };
 const PROVIDERS = [TF_NULL, TOFU_RANDOM];
-const KINDS = ['flip', 'truncate', 'delete', 'symlink'] as const;
+const KINDS = ['flip', 'truncate', 'delete', 'symlink', 'directory'] as const;
 type Kind = (typeof KINDS)[number];
 
 /** Applies one seeded damage to `file`; returns what it did. */
@@ -46,6 +46,10 @@ async function damage(file: string, kind: Kind, elsewhere: string): Promise<stri
   }
   await rm(file);
   if (kind === 'delete') return 'deleted';
+  if (kind === 'directory') {
+    await mkdir(path.join(file, 'inside'), { recursive: true });
+    return 'replaced by a directory';
+  }
   await writeFile(elsewhere, bytes); // the same bytes, only reached through a link
   await symlink(elsewhere, file);
   return 'replaced by a symlink to the same bytes';
