@@ -118,7 +118,17 @@ async function lockAnchored(
     return undefined;
   }
   // Anchor: the lock file (the bytes' hash is the lock's); the metadata is only consistent with it.
-  const verification: Verification = { ...checked.chain, anchor: 'lock-file', anchorDetail: candidate.lock! };
+  const checks = checked.chain.checks.map((c) =>
+    c.check === 'signature'
+      ? { ...c, detail: `${c.detail}, with keys from the store (consistency only)` }
+      : c,
+  );
+  const verification: Verification = {
+    ...checked.chain,
+    checks,
+    anchor: 'lock-file',
+    anchorDetail: candidate.lock!,
+  };
   return packageOf(candidate.meta, sums, candidate.measured, verification, 'store', ctx);
 }
 

@@ -99,6 +99,8 @@ describe('a poisoned store: each attack of issue 13', () => {
         ['lock-file', 'lock-file', 'lock-file', 'lock-file'],
       );
       assert.deepEqual(corruptions(run), []);
+      const signature = result.archives[0]!.verification.checks.find((k) => k.check === 'signature');
+      assert.match(signature!.detail, /keys from the store \(consistency only\)/);
       await assertColdOutput(ref, c, 'warm run');
     },
   );
