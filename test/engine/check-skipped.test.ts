@@ -10,7 +10,10 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { writeJobSummary } from '../../src/action/summary.ts';
 import { stderrReporter } from '../../src/cli/render.ts';
+import { readStepSummary } from '../support/actions-env.ts';
+import { parseWorkflowCommands } from '../support/actions-harness.ts';
 import { startFixtureRegistry, type FixtureRegistry } from '../support/fixture-registry.ts';
+import { runBundledAction } from './support/processes.ts';
 import {
   buildOptions,
   createWorkspace,
@@ -111,6 +114,40 @@ describe('engine: skipped checks are reported, rendered, and refused on request'
     });
     failedWith(await runBuild(enforced), 'VERIFY_NO_KEYS');
   });
+
+  it(
+    'the bundled action annotates each skipped check, and require-signatures: true fails',
+    GUARD,
+    async () => {
+      const inputs = {
+        lockfiles: 'tofu.hcl',
+        upstreams: registry.upstreamArgs().join('\n'),
+        cache: 'false',
+        output: 'site/action',
+      };
+      const run = (extra: Record<string, string>, temp: string) =>
+        runBundledAction({ ...inputs, ...extra }, { workspace: ws.root, temp: path.join(ws.root, temp) });
+      const warned = await run({}, 'runner-warn');
+      assert.equal(warned.code, 0, warned.stdout + warned.stderr);
+      const skipped = parseWorkflowCommands(warned.stdout)
+        .filter((c) => c.command === 'warning')
+        .map((c) => `${c.properties['title']}: ${c.message.split(':')[0]}`);
+      assert.deepEqual(skipped, [`signature check skipped: ${RANDOM}`, `lock-hash check skipped: ${RANDOM}`]);
+      assert.ok(readStepSummary(warned.runnerEnv).includes('<td>signature, lock-hash</td>'));
+      const refused = await run(
+        { 'require-signatures': 'true', output: 'site/action-required' },
+        'runner-req',
+      );
+      assert.equal(refused.code, 1);
+      const error = parseWorkflowCommands(refused.stdout)
+        .filter((c) => c.command === 'error')
+        .at(-1);
+      assert.match(
+        error?.message ?? '',
+        new RegExp(`^\\[VERIFY_NO_KEYS\\] .*${RANDOM}: signatures are required`, 's'),
+      );
+    },
+  );
 
   it('a signed version with lock hashes reports nothing skipped', GUARD, async () => {
     const signed = await startFixtureRegistry({ providers: [providerSpec(TF_NULL, ['linux_amd64'])] });
