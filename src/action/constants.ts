@@ -8,6 +8,7 @@ export const Inputs = {
   Exclude: 'exclude',
   Concurrency: 'concurrency',
   RequireAllPlatforms: 'require-all-platforms',
+  RequireSignatures: 'require-signatures',
   RegistryView: 'registry-view',
   Cache: 'cache',
   CacheKeyPrefix: 'cache-key-prefix',

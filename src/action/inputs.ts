@@ -14,6 +14,7 @@ export interface ActionInputs {
   readonly exclude: string[];
   readonly concurrency: number | undefined;
   readonly requireAllPlatforms: boolean;
+  readonly requireSignatures: boolean;
   readonly registryView: boolean;
   readonly cache: boolean;
   readonly cacheKeyPrefix: string;
@@ -73,6 +74,7 @@ export function getInputs(): ActionInputs {
     exclude: listInput(Inputs.Exclude),
     concurrency: intInput(Inputs.Concurrency, 1, 256),
     requireAllPlatforms: boolInput(Inputs.RequireAllPlatforms, false),
+    requireSignatures: boolInput(Inputs.RequireSignatures, false),
     registryView: boolInput(Inputs.RegistryView, true),
     cache: boolInput(Inputs.Cache, true),
     cacheKeyPrefix: core.getInput(Inputs.CacheKeyPrefix).trim() || 'repoxy-providers',

@@ -49,6 +49,7 @@ function buildOptions(inputs: ActionInputs, workspace: string): BuildOptions {
     cacheDir: inputs.cache ? path.join(temp, 'repoxy-store') : undefined,
     concurrency: inputs.concurrency,
     requireAllPlatforms: inputs.requireAllPlatforms,
+    requireSignatures: inputs.requireSignatures,
     registryView: inputs.registryView,
     env: process.env,
   };

@@ -1,10 +1,16 @@
-import * as core from '@actions/core';
+import * as actionsCore from '@actions/core';
 import { formatAddress } from '../domain/address.ts';
 import { formatPlatform } from '../domain/platform.ts';
 import type { EngineEvent, Reporter } from '../events.ts';
+import { listTokens, redactMessage } from '../upstream/tokens.ts';
+import { passedCheckWarnings } from '../verify/check-report.ts';
 
-/** Renders engine events into the job log and annotations. */
-export function actionReporter(): Reporter {
+/**
+ * Renders engine events into the job log and annotations, each message with URL query strings dropped
+ * and `secrets` (default: every TF_TOKEN_ value) redacted: masking covers only the exact strings.
+ */
+export function actionReporter(secrets: readonly string[] = listTokens(process.env)): Reporter {
+  const core = redactingCore(secrets);
   return (e: EngineEvent) => {
     switch (e.type) {
       case 'diagnostic':
@@ -28,9 +34,12 @@ export function actionReporter(): Reporter {
         core.info(
           `${r.source === 'store' ? 'reused ' : 'fetched'} ${formatAddress(r.ref.address)} ${r.ref.version} ${formatPlatform(r.ref.platform)} (${r.size} bytes; ${passed.join(', ')})`,
         );
-        for (const c of r.verification.checks) for (const w of c.warnings ?? []) core.warning(w);
+        for (const w of passedCheckWarnings(r)) core.warning(w);
         return;
       }
+      case 'check-skipped':
+        core.warning(e.message, { title: `${e.check} check skipped` });
+        return;
       case 'archive-failed':
         core.error(
           `${formatAddress(e.ref.address)} ${e.ref.version} ${formatPlatform(e.ref.platform)}: [${e.code}] ${e.message}`,
@@ -47,5 +56,17 @@ export function actionReporter(): Reporter {
       default:
         return;
     }
+  };
+}
+
+/** The @actions/core log functions this reporter uses, each redacting its message first. */
+function redactingCore(secrets: readonly string[]) {
+  const r = (text: string) => redactMessage(text, secrets);
+  return {
+    info: (text: string) => actionsCore.info(r(text)),
+    debug: (text: string) => actionsCore.debug(r(text)),
+    error: (text: string) => actionsCore.error(r(text)),
+    warning: (text: string, props?: actionsCore.AnnotationProperties) =>
+      actionsCore.warning(r(text), props && { ...props, title: props.title && r(props.title) }),
   };
 }

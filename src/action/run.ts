@@ -1,6 +1,6 @@
 import * as core from '@actions/core';
 import { isRepoxyError } from '../domain/errors.ts';
-import { listTokens, redactSecrets } from '../upstream/tokens.ts';
+import { listTokens, redactMessage } from '../upstream/tokens.ts';
 
 /**
  * The one catch of an action (docker/actions-toolkit `run`): lock-file diagnostics become annotations
@@ -13,16 +13,16 @@ export async function runAction(main: () => Promise<void>): Promise<void> {
     const secrets = listTokens(process.env);
     if (isRepoxyError(err)) {
       for (const d of err.diagnostics.filter((x) => x.severity === 'error')) {
-        core.error(redactSecrets(d.summary + (d.detail ? `: ${d.detail}` : ''), secrets), {
+        core.error(redactMessage(d.summary + (d.detail ? `: ${d.detail}` : ''), secrets), {
           title: d.code,
           file: d.path,
           startLine: d.line,
           startColumn: d.col,
         });
       }
-      core.setFailed(redactSecrets(`[${err.code}] ${err.message}`, secrets));
+      core.setFailed(redactMessage(`[${err.code}] ${err.message}`, secrets));
     } else {
-      core.setFailed(redactSecrets(err instanceof Error ? (err.stack ?? err.message) : String(err), secrets));
+      core.setFailed(redactMessage(err instanceof Error ? (err.stack ?? err.message) : String(err), secrets));
     }
   }
 }

@@ -4,10 +4,11 @@ import type { ArchiveRecord } from '../domain/package.ts';
 import { formatPlatform } from '../domain/platform.ts';
 import type { BuildResult } from '../engine.ts';
 import { networkMirrorConfig, registryViewConfig } from '../serve/cli-config.ts';
+import { listTokens, redactMessage } from '../upstream/tokens.ts';
 import type { CacheHit } from './cache.ts';
 
 /**
- * The job summary: one row per provider version (platforms, size, checks passed), then the CLI
+ * The job summary: one row per provider version (platforms, size, checks passed and skipped), then the CLI
  * configuration to use the mirror. Skipped with a debug line where the runner offers no summary file.
  */
 export async function writeJobSummary(
@@ -35,6 +36,7 @@ export async function writeJobSummary(
         { data: 'Platforms', header: true },
         { data: 'Size', header: true },
         { data: 'Checks passed', header: true },
+        { data: 'Checks skipped', header: true },
       ],
       ...rows(result.archives),
     ]);
@@ -52,7 +54,9 @@ export async function writeJobSummary(
       true,
     )
     .addCodeBlock(registryViewConfig(url, hosts), 'hcl');
-  await s.write();
+  // Redacted as a whole: URL query strings dropped, TF_TOKEN_ values in every encoded form replaced.
+  const text = redactMessage(s.stringify(), listTokens(process.env));
+  await core.summary.emptyBuffer().addRaw(text).write();
 }
 
 function rows(archives: readonly ArchiveRecord[]): string[][] {
@@ -65,9 +69,14 @@ function rows(archives: readonly ArchiveRecord[]): string[][] {
     .sort(([a], [b]) => (a < b ? -1 : 1))
     .map(([k, list]) => {
       const [address, version] = k.split('\u0000') as [string, string];
-      const checks = new Set(
-        list.flatMap((a) => a.verification.checks.filter((c) => c.outcome === 'passed').map((c) => c.check)),
-      );
+      const checks = (outcome: 'passed' | 'skipped') =>
+        [
+          ...new Set(
+            list.flatMap((a) =>
+              a.verification.checks.filter((c) => c.outcome === outcome).map((c) => c.check),
+            ),
+          ),
+        ].join(', ');
       return [
         address,
         version,
@@ -76,7 +85,8 @@ function rows(archives: readonly ArchiveRecord[]): string[][] {
           .sort()
           .join(', '),
         String(list.reduce((n, a) => n + a.size, 0)),
-        [...checks].join(', '),
+        checks('passed'),
+        checks('skipped') || 'none',
       ];
     });
 }

@@ -7,7 +7,7 @@ Usage:
   repoxy plan   --lockfile <path-or-glob>... [--platform os_arch]... [--include p]... [--exclude p]... [--json]
   repoxy mirror --lockfile <path-or-glob>... --out DIR [--platform os_arch]... [--upstream HOST=URL]...
                 [--include p]... [--exclude p]... [--concurrency N] [--cache-dir DIR]
-                [--require-all-platforms] [--no-registry-view] [--json]
+                [--require-all-platforms] [--require-signatures] [--no-registry-view] [--json]
   repoxy help
 
 Commands:
@@ -28,6 +28,9 @@ Flags:
   --cache-dir DIR     Keep upstream metadata (refs/) and archives (packages/) here across runs: a run whose
                       lock files did not change makes zero upstream requests.
   --require-all-platforms  Fail when a provider lacks a requested platform upstream (default: warn).
+  --require-signatures  Fail when a provider version's SHA256SUMS cannot be signature-checked (OpenTofu's
+                      registry serving no keys; default: warn, as OpenTofu does). Same as
+                      OPENTOFU_ENFORCE_GPG_VALIDATION=true, which is also respected.
   --no-registry-view  Do not write the registry-protocol view (.well-known/, v1/providers/).
   --json              Print one JSON document on stdout.
   -h, --help          Show this help.
@@ -51,6 +54,7 @@ export interface CliArgs {
   readonly cacheDir: string | undefined;
   readonly concurrency: number | undefined;
   readonly requireAllPlatforms: boolean;
+  readonly requireSignatures: boolean;
   readonly registryView: boolean;
   readonly json: boolean;
 }
@@ -73,6 +77,7 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
         'cache-dir': { type: 'string' },
         concurrency: { type: 'string' },
         'require-all-platforms': { type: 'boolean' },
+        'require-signatures': { type: 'boolean' },
         'no-registry-view': { type: 'boolean' },
         json: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
@@ -94,6 +99,7 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
     cacheDir: v['cache-dir'],
     concurrency: v.concurrency === undefined ? undefined : positiveInt('--concurrency', v.concurrency),
     requireAllPlatforms: v['require-all-platforms'] === true,
+    requireSignatures: v['require-signatures'] === true,
     registryView: v['no-registry-view'] !== true,
     json: v.json === true,
   };

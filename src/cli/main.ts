@@ -3,7 +3,7 @@ import { formatDiagnostic } from '../domain/diagnostic.ts';
 import { buildMirror, planFromLockFiles, type BuildOptions } from '../engine.ts';
 import { silentReporter } from '../events.ts';
 import { formatPlanTable, planToJSON } from '../plan/plan.ts';
-import { listTokens, redactSecrets } from '../upstream/tokens.ts';
+import { listTokens, redactMessage } from '../upstream/tokens.ts';
 import { networkMirrorConfig } from '../serve/cli-config.ts';
 import { HELP, parseCliArgs, type CliArgs } from './args.ts';
 import { formatBytes, stderrReporter } from './render.ts';
@@ -37,6 +37,7 @@ function optionsOf(args: CliArgs): BuildOptions {
     cacheDir: args.cacheDir,
     concurrency: args.concurrency,
     requireAllPlatforms: args.requireAllPlatforms,
+    requireSignatures: args.requireSignatures,
     registryView: args.registryView,
     env: process.env,
   };
@@ -89,11 +90,11 @@ function reportError(err: unknown, secrets: readonly string[]): number {
       ? err.diagnostics.filter((d) => d.severity === 'error').map(formatDiagnostic)
       : [`error: ${err.message}`];
     if (err.diagnostics.length) lines.push(`error: ${err.message}`);
-    process.stderr.write(`${redactSecrets(lines.join('\n'), secrets)}\n`);
+    process.stderr.write(`${redactMessage(lines.join('\n'), secrets)}\n`);
     // An --out that is not ours to replace is a problem with the input, not with upstream.
     return INPUT_ERROR_CODES.has(err.code) || err.code === 'OUTPUT_CONFLICT' ? 2 : 1;
   }
   const text = err instanceof Error ? (err.stack ?? err.message) : String(err);
-  process.stderr.write(`internal error (please report it): ${redactSecrets(text, secrets)}\n`);
+  process.stderr.write(`internal error (please report it): ${redactMessage(text, secrets)}\n`);
   return 1;
 }

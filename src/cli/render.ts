@@ -3,15 +3,24 @@ import { formatDiagnostic } from '../domain/diagnostic.ts';
 import { formatPlatform } from '../domain/platform.ts';
 import type { PackageRef } from '../domain/package.ts';
 import type { EngineEvent, Reporter } from '../events.ts';
+import { listTokens, redactMessage } from '../upstream/tokens.ts';
+import { passedCheckWarnings } from '../verify/check-report.ts';
 
-/** Renders engine events as progress lines on stderr (a live counter when stderr is a TTY). */
-export function stderrReporter(stream: NodeJS.WriteStream = process.stderr, verbose = false): Reporter {
+/**
+ * Renders engine events as progress lines on stderr (a live counter when stderr is a TTY). Every line
+ * has URL query strings dropped and `secrets` (default: every TF_TOKEN_ value) redacted.
+ */
+export function stderrReporter(
+  stream: NodeJS.WriteStream = process.stderr,
+  verbose = false,
+  secrets: readonly string[] = listTokens(process.env),
+): Reporter {
   const live = stream.isTTY === true;
   let total = 0;
   let done = 0;
   const line = (text: string) => {
     if (live) stream.write('\r\x1b[2K');
-    stream.write(`${text}\n`);
+    stream.write(`${redactMessage(text, secrets)}\n`);
     if (live && total) stream.write(`[${done}/${total}] archives`);
   };
   return (e: EngineEvent) => {
@@ -26,16 +35,19 @@ export function stderrReporter(stream: NodeJS.WriteStream = process.stderr, verb
         );
       case 'archive-done':
         done++;
-        return line(
+        line(
           `${e.record.source === 'store' ? 'reused ' : 'fetched'} ${describe(e.record.ref)} ` +
             `(${formatBytes(e.record.size)}, ${e.record.verification.checks.filter((c) => c.outcome === 'passed').length} checks passed)`,
         );
+        for (const w of passedCheckWarnings(e.record)) line(`warning: ${w}`);
+        return undefined;
       case 'archive-failed':
         done++;
         return line(`FAILED  ${describe(e.ref)}: [${e.code}] ${e.message}`);
       case 'platform-missing':
         done++;
         return line(`warning: ${e.message}`);
+      case 'check-skipped':
       case 'store-corrupt':
       case 'warning':
         return line(`warning: ${e.message}`);

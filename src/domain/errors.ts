@@ -23,6 +23,7 @@ export type ErrorCode =
   // verification (exit 1)
   | 'VERIFY_SHASUM'
   | 'VERIFY_SUMS_LINE'
+  | 'VERIFY_FILENAME'
   | 'VERIFY_BAD_SIGNATURE'
   | 'VERIFY_NO_KEYS'
   | 'VERIFY_LOCK_HASH'

@@ -1,4 +1,5 @@
 import { formatAddress, hostnameASCII } from '../domain/address.ts';
+import { RepoxyError } from '../domain/errors.ts';
 import type { ArchiveRecord } from '../domain/package.ts';
 import { formatPlatform } from '../domain/platform.ts';
 import { compareVersionText } from '../domain/version.ts';
@@ -31,9 +32,9 @@ export function registryViewFiles(entries: readonly ViewEntry[]): MirrorFile[] {
     const base = `v1/providers/${providerDir(list[0]!.record.ref.address)}`;
     files.push({ path: `${base}/versions`, kind: 'text', text: versionsDocument(list) });
     for (const [version, perVersion] of groupBy(list, (e) => e.record.ref.version)) {
-      const first = perVersion[0]!;
-      files.push({ path: `${base}/${version}/SHA256SUMS`, kind: 'bytes', bytes: first.sums.sums });
-      files.push({ path: `${base}/${version}/SHA256SUMS.sig`, kind: 'bytes', bytes: first.sums.signature });
+      const first = versionSums(perVersion);
+      files.push({ path: `${base}/${version}/SHA256SUMS`, kind: 'bytes', bytes: first.sums });
+      files.push({ path: `${base}/${version}/SHA256SUMS.sig`, kind: 'bytes', bytes: first.signature });
       for (const e of perVersion) {
         const { os, arch } = e.record.ref.platform;
         files.push({
@@ -45,6 +46,34 @@ export function registryViewFiles(entries: readonly ViewEntry[]): MirrorFile[] {
     }
   }
   return files;
+}
+
+/**
+ * The one SHA256SUMS (and signature) a version's view serves, whatever order its platforms finished in:
+ * the first platform in `os_arch` order. Every platform's download document points at this one file,
+ * so platforms whose upstream documents led to different bytes cannot share it: the version fails
+ * (UPSTREAM_BAD_RESPONSE) rather than serve a file that some platform's archive is not listed or signed in.
+ */
+function versionSums(perVersion: readonly ViewEntry[]): SumsEvidence {
+  const sorted = [...perVersion].sort((a, b) => platformKey(a).localeCompare(platformKey(b)));
+  const chosen = sorted[0]!;
+  const other = sorted.find(
+    (e) => !e.sums.sums.equals(chosen.sums.sums) || !e.sums.signature.equals(chosen.sums.signature),
+  );
+  if (other) {
+    const ref = chosen.record.ref;
+    throw new RepoxyError(
+      'UPSTREAM_BAD_RESPONSE',
+      `${formatAddress(ref.address)} ${ref.version}: the registry served different SHA256SUMS or signatures ` +
+        `for ${platformKey(chosen)} and ${platformKey(other)}; the registry-protocol view serves one SHA256SUMS per ` +
+        `version, so it cannot be written (mirror without the view: --no-registry-view / registry-view: false)`,
+    );
+  }
+  return chosen.sums;
+}
+
+function platformKey(e: ViewEntry): string {
+  return formatPlatform(e.record.ref.platform);
 }
 
 /**

@@ -6,12 +6,15 @@ import { preferredHashes, zhHash } from '../domain/hash.ts';
 import { runLimited } from '../limit.ts';
 import { h1OfZip } from '../verify/h1.ts';
 import { sha256File } from '../verify/zh.ts';
+import { anchorKey, checkLockAnchor, type LockAnchors } from './lock-anchor.ts';
 
 /**
  * Client-side check of a mirror directory received from elsewhere (an artifact, a download): every
  * archive matches the hashes its `VERSION.json` lists, `index.json` and the `VERSION.json` files agree,
  * and nothing installable sits in the tree unverified. It proves the tree is the one the build wrote
- * (PROTOCOL.md §1.6, §1.8, §5.1), not that upstream signed it: that was the build's job.
+ * (PROTOCOL.md §1.6, §1.8, §5.1), not that upstream signed it: that was the build's job. With lock
+ * anchors (the consuming job's lock files) it also checks origin: an archive of a locked version must
+ * match one of that version's lock hashes; archives of versions no lock file locks are listed.
  */
 
 /** One thing wrong with the mirror, at a path relative to its root. */
@@ -28,6 +31,8 @@ export interface MirrorVerification {
   /** Archives whose bytes matched their hashes. */
   readonly archives: number;
   readonly archiveBytes: number;
+  /** Archives (relative paths, sorted) that no lock anchor vouches for; every archive without anchors. */
+  readonly unanchored: readonly string[];
   readonly problems: readonly MirrorProblem[];
 }
 
@@ -35,6 +40,8 @@ interface ArchiveCheck {
   readonly rel: string;
   readonly absolute: string;
   readonly hashes: readonly string[];
+  /** The lock files' hashes of this archive's version; undefined when none locks it. */
+  readonly lockHashes: readonly string[] | undefined;
 }
 
 interface ProviderFindings {
@@ -52,15 +59,16 @@ const NOT_HOSTS = new Set(['v1']);
  */
 export async function verifyMirrorDir(
   root: string,
-  options: { concurrency?: number } = {},
+  options: { concurrency?: number; anchors?: LockAnchors } = {},
 ): Promise<MirrorVerification> {
   const absoluteRoot = path.resolve(root);
   const providers = await findProviderDirs(absoluteRoot);
   const problems: MirrorProblem[] = [];
   const checks: ArchiveCheck[] = [];
+  const unanchored: string[] = [];
   let versions = 0;
   for (const rel of providers) {
-    const found = await inspectProvider(absoluteRoot, rel);
+    const found = await inspectProvider(absoluteRoot, rel, options.anchors ?? new Map());
     versions += found.versions;
     checks.push(...found.checks);
     problems.push(...found.problems);
@@ -68,11 +76,12 @@ export async function verifyMirrorDir(
   let archives = 0;
   let archiveBytes = 0;
   await runLimited(checks, options.concurrency ?? 4, async (check) => {
-    const problem = await checkArchive(check);
-    if (problem) {
-      problems.push(problem);
+    const outcome = await checkArchive(check);
+    if (outcome.problem) {
+      problems.push(outcome.problem);
       return;
     }
+    if (!outcome.anchored) unanchored.push(check.rel);
     const size = await sizeOf(check.absolute);
     archives++;
     archiveBytes += size;
@@ -80,7 +89,8 @@ export async function verifyMirrorDir(
   if (providers.length === 0)
     problems.push({ path: '.', message: 'no provider directories (HOST/NAMESPACE/TYPE/index.json) found' });
   problems.sort((a, b) => compareText(a.path, b.path) || compareText(a.message, b.message));
-  return { root: absoluteRoot, providers, versions, archives, archiveBytes, problems };
+  unanchored.sort(compareText);
+  return { root: absoluteRoot, providers, versions, archives, archiveBytes, unanchored, problems };
 }
 
 /** The problems as lines for a person: `  - path: message`. */
@@ -114,7 +124,7 @@ async function list(dir: string): Promise<Dirent[]> {
   }
 }
 
-async function inspectProvider(root: string, rel: string): Promise<ProviderFindings> {
+async function inspectProvider(root: string, rel: string, anchors: LockAnchors): Promise<ProviderFindings> {
   const dir = path.join(root, ...rel.split('/'));
   const entries = await list(dir);
   const findings: ProviderFindings = { versions: 0, checks: [], problems: [] };
@@ -147,7 +157,10 @@ async function inspectProvider(root: string, rel: string): Promise<ProviderFindi
     for (const { name, hashes } of archiveFiles(rel, version, archives, problem)) {
       referenced.add(name);
       if (!files.has(name)) problem(name, `listed in ${version}.json but missing`);
-      else findings.checks.push({ rel: `${rel}/${name}`, absolute: path.join(dir, name), hashes });
+      else {
+        const lockHashes = anchors.get(anchorKey(rel, version));
+        findings.checks.push({ rel: `${rel}/${name}`, absolute: path.join(dir, name), hashes, lockHashes });
+      }
     }
   }
   for (const f of files) {
@@ -255,19 +268,25 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** zh: when listed (sha256 of the bytes, streamed), else h1: (HashZip); any listed value may match (§1.8). */
-async function checkArchive(check: ArchiveCheck): Promise<MirrorProblem | undefined> {
+/**
+ * zh: when listed (sha256 of the bytes, streamed), else h1: (HashZip); any listed value may match
+ * (§1.8). Then the lock anchor, when the version has one (lock-anchor.ts).
+ */
+async function checkArchive(check: ArchiveCheck): Promise<{ problem?: MirrorProblem; anchored: boolean }> {
   const zh = check.hashes.filter((h) => h.startsWith('zh:'));
   try {
     const actual = zh.length ? zhHash(await sha256File(check.absolute)) : await h1OfZip(check.absolute);
     const expected = zh.length ? zh : check.hashes.filter((h) => h.startsWith('h1:'));
-    if (expected.includes(actual)) return undefined;
-    return {
-      path: check.rel,
-      message: `is ${actual}, but its VERSION.json lists ${expected.join(', ')}: the archive was altered or corrupted`,
-    };
+    if (!expected.includes(actual)) {
+      const message = `is ${actual}, but its VERSION.json lists ${expected.join(', ')}: the archive was altered or corrupted`;
+      return { problem: { path: check.rel, message }, anchored: false };
+    }
+    const anchor = await checkLockAnchor(check.absolute, check.lockHashes, zh.length ? actual : undefined);
+    if (anchor.kind === 'mismatch')
+      return { problem: { path: check.rel, message: anchor.message }, anchored: false };
+    return { anchored: anchor.kind === 'anchored' };
   } catch (err) {
-    if (isRepoxyError(err)) return { path: check.rel, message: err.message };
+    if (isRepoxyError(err)) return { problem: { path: check.rel, message: err.message }, anchored: false };
     throw err;
   }
 }

@@ -60,16 +60,50 @@ export function tokenVariableName(hostname: string): string {
   return PREFIX + withoutPort.replaceAll('-', '__').replaceAll('.', '_');
 }
 
-/** `text` with every occurrence of every secret replaced by `***` (longest secrets first). */
+/**
+ * `text` with every occurrence of every secret replaced by `***` (longest first), in every form a
+ * secret takes inside a URL: percent-encoded, form-encoded, and as the WHATWG URL parser normalises
+ * it in a path, query, fragment or user-info (`'` → `%27` in a query, space → `%20`, ...), with
+ * upper- or lower-case hex digits.
+ */
 export function redactSecrets(text: string, secrets: Iterable<string>): string {
-  // Also the forms a secret takes inside a URL (percent- and form-encoded).
-  const forms = [...secrets].flatMap((s) => [
-    s,
-    encodeURIComponent(s),
-    encodeURIComponent(s).replaceAll('%20', '+'),
-  ]);
+  const forms = [...secrets].filter((s) => s !== '').flatMap(secretForms);
   const ordered = [...new Set(forms)].filter((s) => s !== '').sort((a, b) => b.length - a.length);
   let out = text;
   for (const secret of ordered) out = out.replaceAll(secret, '***');
   return out;
+}
+
+/** What a message shows of URLs: no query strings (they carry signed or secret parameters). */
+export function withoutQueryStrings(text: string): string {
+  return text.replace(/(https?:\/\/[^\s?#"'<>]*)\?[^\s#"'<>]*/gi, '$1');
+}
+
+/** Every message a front door prints: query strings dropped, then secrets redacted. */
+export function redactMessage(text: string, secrets: Iterable<string>): string {
+  return redactSecrets(withoutQueryStrings(text), secrets);
+}
+
+function secretForms(secret: string): string[] {
+  const url = new URL('https://redaction.invalid/');
+  const parsed = (set: (u: URL) => string) => {
+    try {
+      return set(new URL(url));
+    } catch {
+      return secret;
+    }
+  };
+  const forms = [
+    secret,
+    encodeURIComponent(secret),
+    encodeURI(secret),
+    new URLSearchParams({ t: secret }).toString().slice(2),
+    parsed((u) => ((u.search = secret), u.search.slice(1))),
+    parsed((u) => ((u.pathname = secret), u.pathname.slice(1))),
+    parsed((u) => ((u.hash = secret), u.hash.slice(1))),
+    parsed((u) => ((u.username = secret), u.username)),
+    parsed((u) => ((u.password = secret), u.password)),
+  ];
+  const lowerHex = forms.map((f) => f.replace(/%[0-9A-F]{2}/g, (m) => m.toLowerCase()));
+  return [...forms, ...lowerHex];
 }

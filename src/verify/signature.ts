@@ -111,35 +111,46 @@ function findSigner(keys: readonly Key[], packet: SignaturePacket): Signer | und
   return undefined;
 }
 
+/**
+ * The time rule, as OpenTofu has it: findSigningKey calls `openpgp.CheckDetachedSignature(keyring,
+ * document, signature, nil)` (internal/getproviders/package_authentication.go:683, OpenTofu f831fa1a),
+ * and a nil config makes ProtonMail go-crypto v1.4.1 judge everything at `config.Now()`, the current time
+ * (openpgp/packet/config.go:221-226; openpgp/read.go:585-617, checkMessageSignatureDetails). So:
+ * - the cryptographic check and the key's binding signatures do not depend on time;
+ * - a revoked key or subkey is refused whatever the revocation reason and whenever the signature was
+ *   made (Revoked(now); a "soft" revocation too): openpgp.js counts revocations at any date here;
+ * - expiry (key, subkey, signature, or a key or signature dated after now) is judged at `now`, never at
+ *   the signature's own creation date, so back-dating a signature gains nothing; it is the soft
+ *   ErrKeyExpired/ErrSignatureExpired that package_authentication.go:689-719 accepts with a warning
+ *   unless OPENTOFU_ENFORCE_GPG_EXPIRATION=true.
+ */
 async function checkSignature(sums: Buffer, signature: Signature, signer: Signer): Promise<void> {
-  const message = await openpgp.createMessage({ binary: new Uint8Array(sums) });
-  // Judged at signing time: expiry is OpenTofu's separate, softer question (expiriesBefore).
-  const date = signature.packets[0]?.created ?? undefined;
+  const packet = signature.packets[0]!;
+  const id = primaryKeyId(signer.key);
   try {
-    const { signatures } = await openpgp.verify({
-      message,
-      signature,
-      verificationKeys: signer.key,
-      date,
-      format: 'binary',
-    });
-    await signatures[0]?.verified;
+    // `null`: binding signatures, key flags and revocations, with no expiry check (judged later at now).
+    const signingKey = await signer.key.getSigningKey(packet.issuerKeyID, null);
+    const message = await openpgp.createMessage({ binary: new Uint8Array(sums) });
+    const literal = message.packets[0] as object;
+    // Judged at its own creation date: only the bytes are checked here, never the clock.
+    await packet.verify(signingKey.keyPacket, packet.signatureType!, literal, packet.created!, true);
   } catch (cause) {
     throw new RepoxyError(
       'VERIFY_BAD_SIGNATURE',
-      `SHA256SUMS signature by key ${primaryKeyId(signer.key)} does not verify: ${(cause as Error).message}`,
+      `SHA256SUMS signature by key ${id} does not verify: ${(cause as Error).message}`,
       { cause },
     );
   }
 }
 
-/** What has expired by `now`: the primary key, the signing subkey, the signature itself. */
+/** What has expired by `now` (go-crypto's KeyExpired and SigExpired): key, signing subkey, signature. */
 async function expiriesBefore(now: Date, signer: Signer, packet: SignaturePacket): Promise<string[]> {
   const found: string[] = [];
   const primary = await signer.key.getExpirationTime();
   if (primary instanceof Date && primary <= now) found.push(`the key expired on ${day(primary)}`);
+  if (signer.key.getCreationTime() > now) found.push('the key is dated in the future');
   if (signer.signingKey !== signer.key) {
-    const subkey = await (signer.signingKey as Subkey).getExpirationTime(packet.created ?? now);
+    const subkey = await (signer.signingKey as Subkey).getExpirationTime(now);
     if (subkey instanceof Date && subkey <= now) {
       found.push(
         `its signing subkey ${signer.signingKey.getKeyID().toHex().toUpperCase()} expired on ${day(subkey)}`,
@@ -148,6 +159,7 @@ async function expiriesBefore(now: Date, signer: Signer, packet: SignaturePacket
   }
   const own = packet.getExpirationTime();
   if (own instanceof Date && own <= now) found.push(`the signature expired on ${day(own)}`);
+  if (packet.created && packet.created > now) found.push('the signature is dated in the future');
   return found;
 }
 

@@ -113,14 +113,31 @@ function checkRegistryPackages(e: ArchiveEvidence): CheckResult {
   };
 }
 
-// PROTOCOL.md §2.4 step 2 (matchingChecksumAuthentication).
+// PROTOCOL.md §2.4 step 2 (matchingChecksumAuthentication), for the file of exactly this platform.
 function checkSumsLine(e: ArchiveEvidence): CheckResult {
+  requirePlatformFilename(e.meta);
   const listed = findSumsLine(e.sums.sums, e.meta.filename, e.meta.shasum);
   return {
     check: 'sums-line',
     outcome: 'passed',
     detail: `SHA256SUMS lists ${listed} for ${e.meta.filename}`,
   };
+}
+
+/**
+ * The SHA256SUMS line binds bytes to a file name, and only the name binds them to a platform: a
+ * `linux_amd64` document naming the `darwin_arm64` file would otherwise pass every check (issue 13).
+ */
+function requirePlatformFilename(meta: DownloadMeta): void {
+  const { address, version, platform } = meta.ref;
+  const expected = `terraform-provider-${address.type}_${version}_${formatPlatform(platform)}.zip`;
+  if (meta.filename !== expected) {
+    throw new RepoxyError(
+      'VERIFY_FILENAME',
+      `the download document for ${formatPlatform(platform)} names the file "${meta.filename}", ` +
+        `expected "${expected}": its SHA256SUMS line would vouch for another provider, version or platform`,
+    );
+  }
 }
 
 // PROTOCOL.md §2.4 step 3 (archiveHashAuthentication).

@@ -30,12 +30,22 @@ const TOKEN = 'tok.FIXTURE.atlasv1.1a2b3c4d5e6f7a8b9c0d';
 const WRONG = 'tok.WRONG.atlasv1.0f1e2d3c4b5a69788796';
 const ECHOED = 'tok+HOSTILE/atlasv1=9f8e7d6c5b4a3f2e1d0c';
 const PLAIN_ECHOED = 'tok.PLAIN.atlasv1.5e4d3c2b1a0f9e8d7c6b';
+/** A token a URL parser rewrites in a query: `'` → `%27` (encodeURIComponent leaves `'` as it is). */
+const QUOTED_ECHOED = "tok'QUOTED.atlasv1.3c2b1a0f9e8d7c6b5a4e";
 const GUARD = { timeout: 120_000 };
 
-/** Every form a token could take in a log: as is, percent-encoded, and form-encoded. */
+/** Every form a token could take in a log: as is, percent-encoded, form-encoded, and URL-normalised. */
 function forms(secret: string): string[] {
+  const inQuery = new URL(`https://h/?t=${secret}`).search.slice(3);
+  const inPath = new URL(`https://h/${secret}`).pathname.slice(1);
   return [
-    ...new Set([secret, encodeURIComponent(secret), new URLSearchParams({ t: secret }).toString().slice(2)]),
+    ...new Set([
+      secret,
+      encodeURIComponent(secret),
+      new URLSearchParams({ t: secret }).toString().slice(2),
+      inQuery,
+      inPath,
+    ]),
   ];
 }
 
@@ -143,6 +153,7 @@ describe('secrets: tokens never show in output or leave their origin', () => {
   for (const [what, token] of [
     ['a plain token', PLAIN_ECHOED],
     ['a token with + / = (percent-encoded in the URL)', ECHOED],
+    ["a token with ' (normalised to %27 by the URL parser)", QUOTED_ECHOED],
   ] as const) {
     it(`the CLI: a registry echoing ${what} in a redirect URL and a body`, GUARD, async () => {
       const echoed = await cli(hostileLock, `echoed-${token.length}-${token[3]}`, {
@@ -165,7 +176,7 @@ describe('secrets: tokens never show in output or leave their origin', () => {
       cache: 'false',
       publish: 'none',
     };
-    const env = { TF_TOKEN_registry_example_com: TOKEN, TF_TOKEN_private_example_com: PLAIN_ECHOED };
+    const env = { TF_TOKEN_registry_example_com: TOKEN, TF_TOKEN_private_example_com: QUOTED_ECHOED };
     const runs = {
       good: await runBundledAction(
         { ...inputs, lockfiles: fixtureLock, output: 'site/action-good' },
@@ -183,7 +194,7 @@ describe('secrets: tokens never show in output or leave their origin', () => {
         .filter((c) => c.command === 'add-mask')
         .map((c) => c.message);
       assert.ok(
-        masks.includes(TOKEN) && masks.includes(PLAIN_ECHOED),
+        masks.includes(TOKEN) && masks.includes(QUOTED_ECHOED),
         `${name}: masks ${JSON.stringify(masks)}`,
       );
       const stdout = r.stdout
@@ -197,7 +208,7 @@ describe('secrets: tokens never show in output or leave their origin', () => {
       const shown = stdout.replace(/%0D/g, '\r').replace(/%0A/g, '\n').replace(/%25/g, '%');
       assertNoSecret(
         { [`${name} stdout`]: stdout, [`${name} log`]: shown, [`${name} stderr`]: r.stderr, ...files },
-        [TOKEN, PLAIN_ECHOED],
+        [TOKEN, QUOTED_ECHOED],
       );
     }
   });

@@ -66,6 +66,17 @@ describe('hostile upstream metadata', () => {
       });
     }
 
+    it('refuses a linux_amd64 document that hands out the darwin_arm64 archive', GUARD, async () => {
+      // Signed SHA256SUMS and lock file both vouch for these bytes: only the platform binding refuses.
+      const filename = 'terraform-provider-widget_1.0.0_darwin_arm64.zip';
+      const { run } = await attempt({ filename });
+      const err = failedWith(run, 'VERIFY_FILENAME');
+      assert.ok(err.message.includes(`${HOST}/acme/widget 1.0.0 linux_amd64`), err.message);
+      assert.ok(err.message.includes(`names the file "${filename}"`), err.message);
+      assert.ok(err.message.includes('expected "terraform-provider-widget_1.0.0_linux_amd64.zip"'));
+      await assertNothingPublished(hostile.ws, ['lock.hcl']);
+    });
+
     const badUrls: [string, string, RegExp][] = [
       ['a file: URL', 'file:///etc/passwd', /download_url .* must be an http\(s\) URL/],
       ['an ftp: URL', 'ftp://127.0.0.1/x.zip', /must be an http\(s\) URL/],
@@ -89,7 +100,6 @@ describe('hostile upstream metadata', () => {
     it('a download_url with ../ is only a URL: local names come from the lock file', GUARD, async () => {
       const { run } = await attempt({
         document: rewrite({ download_url: '../'.repeat(12) + 'etc/passwd' }),
-        filename: 'Terraform-Provider-Widget_01.0.0_LINUX_AMD64.ZIP',
         routes: { '/etc/passwd': (_q, r) => sendBytes(r, ZIP, 'application/zip') },
       });
       succeeded(run);

@@ -37,6 +37,7 @@ export function actionInputs(overrides: Partial<ActionInputs>): ActionInputs {
     exclude: [],
     concurrency: undefined,
     requireAllPlatforms: false,
+    requireSignatures: false,
     registryView: true,
     cache: false,
     cacheKeyPrefix: 'repoxy-providers',

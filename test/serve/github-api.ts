@@ -26,6 +26,11 @@ export interface FakeGitHubApiOptions {
   readonly backends: ActionsBackends;
   /** The only token accepted. */
   readonly token: string;
+  /**
+   * `head_repository.full_name` of `GET /repos/owner/repo/actions/runs/{id}` by run ID (`null`: a
+   * deleted fork); runs not listed came from `owner/repo` itself.
+   */
+  readonly runHeads?: Readonly<Record<number, string | null>>;
   /** `html_url` of `GET /repos/owner/repo/pages`; the endpoint answers 404 when absent. */
   readonly pagesUrl?: string;
 }
@@ -64,6 +69,8 @@ function route(options: FakeGitHubApiOptions, req: IncomingMessage, res: ServerR
   const list = /^\/repos\/owner\/repo\/actions\/runs\/(\d+)\/artifacts$/.exec(url.pathname);
   if (req.method === 'GET' && list)
     return listArtifacts(options, `run-${list[1]}`, url.searchParams.get('name'), res);
+  const run = /^\/repos\/owner\/repo\/actions\/runs\/(\d+)$/.exec(url.pathname);
+  if (req.method === 'GET' && run) return workflowRun(options, Number(run[1]), res);
   const zip = /^\/repos\/owner\/repo\/actions\/artifacts\/(\d+)\/zip$/.exec(url.pathname);
   if (req.method === 'GET' && zip) return redirectToBlob(options, Number(zip[1]), res);
   if (req.method === 'GET' && url.pathname === '/repos/owner/repo/pages') {
@@ -90,6 +97,16 @@ function listArtifacts(
       ...(a.digest === undefined ? {} : { digest: a.digest }),
     }));
   json(res, 200, { total_count: artifacts.length, artifacts });
+}
+
+/** The fields of a workflow run the serve action reads: where it came from. */
+function workflowRun(options: FakeGitHubApiOptions, id: number, res: ServerResponse): void {
+  const head = options.runHeads?.[id] === undefined ? 'owner/repo' : options.runHeads[id];
+  json(res, 200, {
+    id,
+    repository: { full_name: 'owner/repo' },
+    head_repository: head === null ? null : { full_name: head },
+  });
 }
 
 function redirectToBlob(options: FakeGitHubApiOptions, id: number, res: ServerResponse): void {

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
@@ -10,52 +9,22 @@ import type { BuildResult } from '../../src/engine.ts';
 import { verifyMirrorDir } from '../../src/publish/verify-mirror.ts';
 import { readServerState } from '../../src/serve/server-main.ts';
 import { isServerRunning } from '../../src/serve/server-process.ts';
-import { actionsEnv, readEnvFile, readOutputs, readState } from '../support/actions-env.ts';
-import {
-  parseWorkflowCommands,
-  runWithActionsEnv,
-  startActionsBackends,
-  type ActionsBackends,
-  type ChildResult,
-} from '../support/actions-harness.ts';
+import { readEnvFile, readOutputs, readState } from '../support/actions-env.ts';
+import { parseWorkflowCommands, runWithActionsEnv } from '../support/actions-harness.ts';
 import { buildFixtureMirror, HASHICORP_NULL, listTree, TOFU_RANDOM } from '../publish/mirror-fixture.ts';
 import { actionInputs, runPublishStep } from '../publish/publish-step.ts';
-import { startFakeGitHubApi, type FakeGitHubApi } from './github-api.ts';
+import type { FakeGitHubApi } from './github-api.ts';
+import { SERVE_ENTRY, startServeHarness, TOKEN, type ServeHarness } from './serve-harness.ts';
 
-// The serve action end to end: the build action's publishMirror uploads the mirror with the real
-// @actions/artifact (Azurite + results stand-in); the serve action, run from its entry file in a
-// child with a runner environment, downloads, verifies, configures and (network mode) serves it.
-
-const SERVE_ENTRY = path.resolve(import.meta.dirname, '../../src/serve/action/index.ts');
-const TOKEN = 'ghs_serve_test_token';
 const PROVIDERS = ['registry.opentofu.org/hashicorp/random', 'registry.terraform.io/hashicorp/null'];
 
-let backends: ActionsBackends;
+let harness: ServeHarness;
 let api: FakeGitHubApi;
 let scratch: string;
 let pristine: BuildResult;
-let step = 0;
 const serverPids: number[] = [];
-
-function newStep(jobBackendId: string, runBackendId = 'run-1') {
-  const root = path.join(scratch, `step-${++step}`);
-  return actionsEnv({
-    results: backends.results,
-    workspace: path.join(root, 'ws'),
-    temp: path.join(root, 'temp'),
-    runBackendId,
-    jobBackendId,
-    apiUrl: api.url,
-  });
-}
-
-function inputEnv(values: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(Object.entries(values).map(([k, v]) => [`INPUT_${k.toUpperCase()}`, v]));
-}
-
-async function serve(env: Record<string, string>, inputs: Record<string, string>): Promise<ChildResult> {
-  return runWithActionsEnv({ file: SERVE_ENTRY }, { ...env, ...inputEnv(inputs) });
-}
+const newStep = (jobBackendId: string, runBackendId?: string) => harness.newStep(jobBackendId, runBackendId);
+const serve = (env: Record<string, string>, inputs: Record<string, string>) => harness.serve(env, inputs);
 
 async function installation(configFile: string): Promise<Record<string, unknown[]>> {
   const json = (await parseHcl('repoxy.tfrc', readFileSync(configFile, 'utf8'))) as {
@@ -67,9 +36,8 @@ async function installation(configFile: string): Promise<Record<string, unknown[
 
 describe('the serve action', () => {
   before(async () => {
-    scratch = mkdtempSync(path.join(tmpdir(), 'repoxy-serve-'));
-    backends = await startActionsBackends();
-    api = await startFakeGitHubApi({ backends, token: TOKEN });
+    harness = await startServeHarness();
+    ({ api, scratch } = harness);
     pristine = await buildFixtureMirror(path.join(scratch, 'mirror'), path.join(scratch, 'zips'), [
       HASHICORP_NULL,
       TOFU_RANDOM,
@@ -85,9 +53,7 @@ describe('the serve action', () => {
   });
   after(async () => {
     for (const pid of serverPids) if (isServerRunning(pid)) process.kill(pid, 'SIGKILL');
-    await api?.stop();
-    await backends?.stop();
-    rmSync(scratch, { recursive: true, force: true });
+    await harness?.stop();
   });
 
   test('filesystem mode: downloads the artifact, verifies it, exports TF_CLI_CONFIG_FILE for it', async () => {

@@ -4,6 +4,7 @@ import {
   hostForComparison,
   hostOfTokenVariable,
   listTokens,
+  redactMessage,
   redactSecrets,
   tokenForHost,
   tokenVariableName,
@@ -76,6 +77,33 @@ describe('token helpers', () => {
   it('replaces every occurrence of every secret, longest first', () => {
     const text = 'GET https://x/?t=abc123 failed; token abc123 or abc';
     assert.equal(redactSecrets(text, ['abc', 'abc123', '']), 'GET https://x/?t=*** failed; token *** or ***');
+  });
+
+  it('redacts the forms a URL parser normalises a token to, in every part of a URL', () => {
+    const token = 'to\'k en"<x>`{y}';
+    const url = new URL('https://u:p@h/');
+    const shown: string[] = [];
+    for (const part of ['search', 'pathname', 'hash', 'username', 'password'] as const) {
+      const u = new URL(url);
+      u[part] = token;
+      shown.push(u.href);
+    }
+    shown.push(new URL(`https://h/x?t=${token}`).href, `https://h/${encodeURIComponent(token)}`);
+    shown.push(`https://h/${encodeURIComponent(token).toLowerCase()}`);
+    const text = redactSecrets(shown.join('\n'), [token]);
+    for (const line of text.split('\n')) {
+      assert.ok(!/to.{0,3}k/.test(line), `a token form survived: ${line}`);
+    }
+    assert.ok(shown.some((l) => l.includes("to'k%20en")) && shown.some((l) => l.includes('to%27k%20en')));
+  });
+
+  it('drops query strings from URLs in messages, then redacts', () => {
+    const text =
+      'GET "https://h/dl?X-Amz-Signature=abc&t=1" then http://h:8/p?q=1#frag and https://h/plain failed';
+    assert.equal(
+      redactMessage(`${text} (token sec'ret)`, ["sec'ret"]),
+      'GET "https://h/dl" then http://h:8/p#frag and https://h/plain failed (token ***)',
+    );
   });
 
   it('names the variable a user should set', () => {

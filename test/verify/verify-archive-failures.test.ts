@@ -61,6 +61,17 @@ describe('verifyArchive: each failing check', () => {
     await assertFails(e, 'VERIFY_SUMS_LINE', 'sums-line', `no line for "${a.filename}"`, a.sha);
   });
 
+  it("sums-line: the document names another platform's archive", async () => {
+    const a = await f.archive();
+    const filename = 'terraform-provider-null_3.2.0_darwin_arm64.zip';
+    const sums = Buffer.from(`${a.sha}  ${filename}\n`);
+    const e = await f.evidence(a, {
+      meta: f.meta(a, { filename }),
+      sums: { sums, signature: await signDetached(sums, f.key) },
+    });
+    await assertFails(e, 'VERIFY_FILENAME', 'sums-line', `"${filename}"`, `expected "${a.filename}"`);
+  });
+
   it('sums-line: SHA256SUMS lists another checksum for the file', async () => {
     const a = await f.archive();
     const sums = Buffer.from(`${OTHER_SHA}  ${a.filename}\n`);

@@ -8,6 +8,8 @@ export const ServeInputs = {
   Mode: 'mode',
   AllowDirect: 'allow-direct',
   MirrorDir: 'mirror-dir',
+  Lockfiles: 'lockfiles',
+  AllowForkArtifacts: 'allow-fork-artifacts',
 } as const;
 
 export const ServeOutputs = {

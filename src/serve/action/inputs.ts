@@ -1,10 +1,14 @@
 import path from 'node:path';
 import * as core from '@actions/core';
 import { DEFAULT_ARTIFACT_NAME } from '../../action/constants.ts';
+import { listInput } from '../../action/inputs.ts';
 import { RepoxyError } from '../../domain/errors.ts';
 import { ServeInputs } from './constants.ts';
 
 export type ServeMode = 'filesystem' | 'network';
+
+/** The lock files the artifact is checked against when the `lockfiles` input is empty. */
+export const DEFAULT_LOCKFILES = '**/.terraform.lock.hcl';
 
 /** Where the mirror comes from: an artifact (this run, or another run of a repository) or a directory. */
 export type MirrorOrigin =
@@ -23,6 +27,10 @@ export interface ServeActionInputs {
   readonly origin: MirrorOrigin;
   readonly mode: ServeMode;
   readonly allowDirect: boolean;
+  /** Lock-file paths or globs, relative to the workspace: the anchors every archive is checked against. */
+  readonly lockfiles: readonly string[];
+  readonly workspace: string;
+  readonly allowForkArtifacts: boolean;
 }
 
 /** Reads and validates the inputs; throws INPUT_INVALID naming the input and what it accepts. */
@@ -32,7 +40,15 @@ export function getServeInputs(env: NodeJS.ProcessEnv = process.env): ServeActio
   const origin: MirrorOrigin = mirrorDir
     ? { kind: 'directory', dir: path.resolve(workspace, mirrorDir) }
     : artifactOrigin(env, workspace);
-  return { origin, mode: modeInput(), allowDirect: boolInput(ServeInputs.AllowDirect) };
+  const lockfiles = listInput(ServeInputs.Lockfiles);
+  return {
+    origin,
+    mode: modeInput(),
+    allowDirect: boolInput(ServeInputs.AllowDirect),
+    lockfiles: lockfiles.length ? lockfiles : [DEFAULT_LOCKFILES],
+    workspace,
+    allowForkArtifacts: boolInput(ServeInputs.AllowForkArtifacts),
+  };
 }
 
 function artifactOrigin(env: NodeJS.ProcessEnv, workspace: string): MirrorOrigin {

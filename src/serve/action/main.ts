@@ -13,18 +13,26 @@ import { filesystemMirrorConfig, networkMirrorConfig } from '../cli-config.ts';
 import { startDetachedServer, stopServer, type ServerEntry } from '../server-process.ts';
 import { readServerState } from '../server-main.ts';
 import { CA_BUNDLE_VARIABLE, CLI_CONFIG_VARIABLE, ServeOutputs, ServeState } from './constants.ts';
+import type { LockAnchors } from '../../publish/lock-anchor.ts';
+import { assertRunNotFromFork, readLockAnchors } from './anchors.ts';
 import { downloadMirrorArtifact } from './download.ts';
+import { writeServeSummary } from './summary.ts';
 import { getServeInputs, type ServeActionInputs } from './inputs.ts';
 
 /**
- * The serve action: get the mirror (artifact or directory) → verify every archive (fail closed) →
+ * The serve action: read the lock files → refuse a fork's run → get the mirror (artifact or
+ * directory) → verify every archive, against the lock files too (fail closed) →
  * (network mode) start the local HTTPS server → write the CLI configuration → export it.
  */
 export async function run(entry: ServerEntry): Promise<void> {
   const inputs = getServeInputs();
-  const dir =
-    inputs.origin.kind === 'directory' ? inputs.origin.dir : await downloadMirrorArtifact(inputs.origin);
-  const report = await core.group('Verify the mirror', () => verifyMirror(dir));
+  const anchors = await readLockAnchors(inputs.lockfiles, inputs.workspace);
+  const origin = inputs.origin;
+  if (origin.kind === 'artifact' && origin.otherRun)
+    await assertRunNotFromFork(origin.otherRun, inputs.allowForkArtifacts);
+  const dir = origin.kind === 'directory' ? origin.dir : await downloadMirrorArtifact(origin);
+  const report = await core.group('Verify the mirror', () => verifyMirror(dir, anchors));
+  await writeServeSummary(report, inputs.lockfiles);
   const work = await mkdtemp(path.join(process.env['RUNNER_TEMP'] ?? os.tmpdir(), 'repoxy-serve-'));
   const include = [...report.providers];
   let config: string;
@@ -42,9 +50,12 @@ export async function run(entry: ServerEntry): Promise<void> {
   core.setOutput(ServeOutputs.CliConfig, configFile);
 }
 
-/** Verifies `dir` (see verify-mirror.ts); throws SERVE listing every problem. */
-async function verifyMirror(dir: string): Promise<MirrorVerification> {
-  const report = await verifyMirrorDir(dir);
+/**
+ * Verifies `dir` (see verify-mirror.ts) against its own VERSION.json files and the consuming job's lock
+ * files (the trust anchor: an artifact is not one); throws SERVE listing every problem.
+ */
+async function verifyMirror(dir: string, anchors: LockAnchors): Promise<MirrorVerification> {
+  const report = await verifyMirrorDir(dir, { anchors });
   if (report.problems.length) {
     throw new RepoxyError(
       'SERVE',
@@ -53,8 +64,15 @@ async function verifyMirror(dir: string): Promise<MirrorVerification> {
   }
   core.info(
     `Verified ${report.archives} archive(s) (${report.archiveBytes} bytes) of ${report.versions} version(s) ` +
-      `of ${report.providers.length} provider(s) in ${dir} against their VERSION.json hashes`,
+      `of ${report.providers.length} provider(s) in ${dir} against their VERSION.json hashes; ` +
+      `${report.archives - report.unanchored.length} also against the lock files`,
   );
+  if (report.unanchored.length) {
+    core.warning(
+      `${report.unanchored.length} archive(s) of versions no lock file locks (checked only against the ` +
+        `artifact's own hashes): ${report.unanchored.join(', ')}`,
+    );
+  }
   return report;
 }
 
