@@ -1,7 +1,7 @@
 import { createRequire as __WEBPACK_EXTERNAL_createRequire } from "module";
 /******/ var __webpack_modules__ = ({
 
-/***/ 1062:
+/***/ 2400:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -27,7 +27,7 @@ exports.createFileSystemAdapter = createFileSystemAdapter;
 
 /***/ }),
 
-/***/ 2913:
+/***/ 2479:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -51,15 +51,15 @@ exports.IS_SUPPORT_READDIR_WITH_FILE_TYPES = IS_MATCHED_BY_MAJOR || IS_MATCHED_B
 
 /***/ }),
 
-/***/ 9260:
+/***/ 7198:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.Settings = exports.scandirSync = exports.scandir = void 0;
-const async = __nccwpck_require__(8073);
-const sync = __nccwpck_require__(1138);
-const settings_1 = __nccwpck_require__(1635);
+const async = __nccwpck_require__(7299);
+const sync = __nccwpck_require__(7200);
+const settings_1 = __nccwpck_require__(2501);
 exports.Settings = settings_1.default;
 function scandir(path, optionsOrSettingsOrCallback, callback) {
     if (typeof optionsOrSettingsOrCallback === 'function') {
@@ -84,17 +84,17 @@ function getSettings(settingsOrOptions = {}) {
 
 /***/ }),
 
-/***/ 8073:
+/***/ 7299:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.readdir = exports.readdirWithFileTypes = exports.read = void 0;
-const fsStat = __nccwpck_require__(3004);
-const rpl = __nccwpck_require__(2337);
-const constants_1 = __nccwpck_require__(2913);
-const utils = __nccwpck_require__(1454);
-const common = __nccwpck_require__(3264);
+const fsStat = __nccwpck_require__(1470);
+const rpl = __nccwpck_require__(2743);
+const constants_1 = __nccwpck_require__(2479);
+const utils = __nccwpck_require__(1144);
+const common = __nccwpck_require__(770);
 function read(directory, settings, callback) {
     if (!settings.stats && constants_1.IS_SUPPORT_READDIR_WITH_FILE_TYPES) {
         readdirWithFileTypes(directory, settings, callback);
@@ -195,7 +195,7 @@ function callSuccessCallback(callback, result) {
 
 /***/ }),
 
-/***/ 3264:
+/***/ 770:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -215,16 +215,16 @@ exports.joinPathSegments = joinPathSegments;
 
 /***/ }),
 
-/***/ 1138:
+/***/ 7200:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.readdir = exports.readdirWithFileTypes = exports.read = void 0;
-const fsStat = __nccwpck_require__(3004);
-const constants_1 = __nccwpck_require__(2913);
-const utils = __nccwpck_require__(1454);
-const common = __nccwpck_require__(3264);
+const fsStat = __nccwpck_require__(1470);
+const constants_1 = __nccwpck_require__(2479);
+const utils = __nccwpck_require__(1144);
+const common = __nccwpck_require__(770);
 function read(directory, settings) {
     if (!settings.stats && constants_1.IS_SUPPORT_READDIR_WITH_FILE_TYPES) {
         return readdirWithFileTypes(directory, settings);
@@ -276,14 +276,14 @@ exports.readdir = readdir;
 
 /***/ }),
 
-/***/ 1635:
+/***/ 2501:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 const path = __nccwpck_require__(6928);
-const fsStat = __nccwpck_require__(3004);
-const fs = __nccwpck_require__(1062);
+const fsStat = __nccwpck_require__(1470);
+const fs = __nccwpck_require__(2400);
 class Settings {
     constructor(_options = {}) {
         this._options = _options;
@@ -307,7 +307,7 @@ exports["default"] = Settings;
 
 /***/ }),
 
-/***/ 3047:
+/***/ 5497:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -333,19 +333,19 @@ exports.createDirentFromStats = createDirentFromStats;
 
 /***/ }),
 
-/***/ 1454:
+/***/ 1144:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.fs = void 0;
-const fs = __nccwpck_require__(3047);
+const fs = __nccwpck_require__(5497);
 exports.fs = fs;
 
 
 /***/ }),
 
-/***/ 1126:
+/***/ 4368:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -369,15 +369,15 @@ exports.createFileSystemAdapter = createFileSystemAdapter;
 
 /***/ }),
 
-/***/ 3004:
+/***/ 1470:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.statSync = exports.stat = exports.Settings = void 0;
-const async = __nccwpck_require__(7497);
-const sync = __nccwpck_require__(5298);
-const settings_1 = __nccwpck_require__(6803);
+const async = __nccwpck_require__(1539);
+const sync = __nccwpck_require__(6544);
+const settings_1 = __nccwpck_require__(4853);
 exports.Settings = settings_1.default;
 function stat(path, optionsOrSettingsOrCallback, callback) {
     if (typeof optionsOrSettingsOrCallback === 'function') {
@@ -402,7 +402,7 @@ function getSettings(settingsOrOptions = {}) {
 
 /***/ }),
 
-/***/ 7497:
+/***/ 1539:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -445,7 +445,7 @@ function callSuccessCallback(callback, result) {
 
 /***/ }),
 
-/***/ 5298:
+/***/ 6544:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -475,12 +475,12 @@ exports.read = read;
 
 /***/ }),
 
-/***/ 6803:
+/***/ 4853:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const fs = __nccwpck_require__(1126);
+const fs = __nccwpck_require__(4368);
 class Settings {
     constructor(_options = {}) {
         this._options = _options;
@@ -498,16 +498,16 @@ exports["default"] = Settings;
 
 /***/ }),
 
-/***/ 7883:
+/***/ 9337:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.Settings = exports.walkStream = exports.walkSync = exports.walk = void 0;
-const async_1 = __nccwpck_require__(9882);
-const stream_1 = __nccwpck_require__(4);
-const sync_1 = __nccwpck_require__(8159);
-const settings_1 = __nccwpck_require__(3646);
+const async_1 = __nccwpck_require__(1936);
+const stream_1 = __nccwpck_require__(8986);
+const sync_1 = __nccwpck_require__(8769);
+const settings_1 = __nccwpck_require__(244);
 exports.Settings = settings_1.default;
 function walk(directory, optionsOrSettingsOrCallback, callback) {
     if (typeof optionsOrSettingsOrCallback === 'function') {
@@ -539,12 +539,12 @@ function getSettings(settingsOrOptions = {}) {
 
 /***/ }),
 
-/***/ 9882:
+/***/ 1936:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const async_1 = __nccwpck_require__(9180);
+const async_1 = __nccwpck_require__(9525);
 class AsyncProvider {
     constructor(_root, _settings) {
         this._root = _root;
@@ -576,13 +576,13 @@ function callSuccessCallback(callback, entries) {
 
 /***/ }),
 
-/***/ 4:
+/***/ 8986:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 const stream_1 = __nccwpck_require__(2203);
-const async_1 = __nccwpck_require__(9180);
+const async_1 = __nccwpck_require__(9525);
 class StreamProvider {
     constructor(_root, _settings) {
         this._root = _root;
@@ -617,12 +617,12 @@ exports["default"] = StreamProvider;
 
 /***/ }),
 
-/***/ 8159:
+/***/ 8769:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const sync_1 = __nccwpck_require__(5669);
+const sync_1 = __nccwpck_require__(3431);
 class SyncProvider {
     constructor(_root, _settings) {
         this._root = _root;
@@ -638,16 +638,16 @@ exports["default"] = SyncProvider;
 
 /***/ }),
 
-/***/ 9180:
+/***/ 9525:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 const events_1 = __nccwpck_require__(4434);
-const fsScandir = __nccwpck_require__(9260);
-const fastq = __nccwpck_require__(3339);
-const common = __nccwpck_require__(3779);
-const reader_1 = __nccwpck_require__(3129);
+const fsScandir = __nccwpck_require__(7198);
+const fastq = __nccwpck_require__(3281);
+const common = __nccwpck_require__(4449);
+const reader_1 = __nccwpck_require__(5903);
 class AsyncReader extends reader_1.default {
     constructor(_root, _settings) {
         super(_root, _settings);
@@ -742,7 +742,7 @@ exports["default"] = AsyncReader;
 
 /***/ }),
 
-/***/ 3779:
+/***/ 4449:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -780,12 +780,12 @@ exports.joinPathSegments = joinPathSegments;
 
 /***/ }),
 
-/***/ 3129:
+/***/ 5903:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const common = __nccwpck_require__(3779);
+const common = __nccwpck_require__(4449);
 class Reader {
     constructor(_root, _settings) {
         this._root = _root;
@@ -798,14 +798,14 @@ exports["default"] = Reader;
 
 /***/ }),
 
-/***/ 5669:
+/***/ 3431:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const fsScandir = __nccwpck_require__(9260);
-const common = __nccwpck_require__(3779);
-const reader_1 = __nccwpck_require__(3129);
+const fsScandir = __nccwpck_require__(7198);
+const common = __nccwpck_require__(4449);
+const reader_1 = __nccwpck_require__(5903);
 class SyncReader extends reader_1.default {
     constructor() {
         super(...arguments);
@@ -864,13 +864,13 @@ exports["default"] = SyncReader;
 
 /***/ }),
 
-/***/ 3646:
+/***/ 244:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 const path = __nccwpck_require__(6928);
-const fsScandir = __nccwpck_require__(9260);
+const fsScandir = __nccwpck_require__(7198);
 class Settings {
     constructor(_options = {}) {
         this._options = _options;
@@ -897,15 +897,15 @@ exports["default"] = Settings;
 
 /***/ }),
 
-/***/ 4634:
+/***/ 748:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const stringify = __nccwpck_require__(2051);
-const compile = __nccwpck_require__(523);
-const expand = __nccwpck_require__(828);
-const parse = __nccwpck_require__(7117);
+const stringify = __nccwpck_require__(3317);
+const compile = __nccwpck_require__(1113);
+const expand = __nccwpck_require__(5290);
+const parse = __nccwpck_require__(507);
 
 /**
  * Expand the given pattern or create a regex-compatible string.
@@ -1074,13 +1074,13 @@ module.exports = braces;
 
 /***/ }),
 
-/***/ 523:
+/***/ 1113:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const fill = __nccwpck_require__(155);
-const utils = __nccwpck_require__(6543);
+const fill = __nccwpck_require__(877);
+const utils = __nccwpck_require__(2257);
 
 const compile = (ast, options = {}) => {
   const walk = (node, parent = {}) => {
@@ -1141,7 +1141,7 @@ module.exports = compile;
 
 /***/ }),
 
-/***/ 5439:
+/***/ 2477:
 /***/ ((module) => {
 
 
@@ -1205,14 +1205,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 828:
+/***/ 5290:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const fill = __nccwpck_require__(155);
-const stringify = __nccwpck_require__(2051);
-const utils = __nccwpck_require__(6543);
+const fill = __nccwpck_require__(877);
+const stringify = __nccwpck_require__(3317);
+const utils = __nccwpck_require__(2257);
 
 const append = (queue = '', stash = '', enclose = false) => {
   const result = [];
@@ -1325,12 +1325,12 @@ module.exports = expand;
 
 /***/ }),
 
-/***/ 7117:
+/***/ 507:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const stringify = __nccwpck_require__(2051);
+const stringify = __nccwpck_require__(3317);
 
 /**
  * Constants
@@ -1352,7 +1352,7 @@ const {
   CHAR_SINGLE_QUOTE, /* ' */
   CHAR_NO_BREAK_SPACE,
   CHAR_ZERO_WIDTH_NOBREAK_SPACE
-} = __nccwpck_require__(5439);
+} = __nccwpck_require__(2477);
 
 /**
  * parse
@@ -1663,12 +1663,12 @@ module.exports = parse;
 
 /***/ }),
 
-/***/ 2051:
+/***/ 3317:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const utils = __nccwpck_require__(6543);
+const utils = __nccwpck_require__(2257);
 
 module.exports = (ast, options = {}) => {
   const stringify = (node, parent = {}) => {
@@ -1702,7 +1702,7 @@ module.exports = (ast, options = {}) => {
 
 /***/ }),
 
-/***/ 6543:
+/***/ 2257:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -1831,16 +1831,16 @@ exports.flatten = (...args) => {
 
 /***/ }),
 
-/***/ 1278:
+/***/ 5648:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
-const taskManager = __nccwpck_require__(4957);
-const async_1 = __nccwpck_require__(7651);
-const stream_1 = __nccwpck_require__(2879);
-const sync_1 = __nccwpck_require__(7856);
-const settings_1 = __nccwpck_require__(1525);
-const utils = __nccwpck_require__(7384);
+const taskManager = __nccwpck_require__(6599);
+const async_1 = __nccwpck_require__(645);
+const stream_1 = __nccwpck_require__(1969);
+const sync_1 = __nccwpck_require__(5894);
+const settings_1 = __nccwpck_require__(879);
+const utils = __nccwpck_require__(6002);
 async function FastGlob(source, options) {
     assertPatternsInput(source);
     const works = getWorks(source, async_1.default, options);
@@ -1940,13 +1940,13 @@ module.exports = FastGlob;
 
 /***/ }),
 
-/***/ 4957:
+/***/ 6599:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.convertPatternGroupToTask = exports.convertPatternGroupsToTasks = exports.groupPatternsByBaseDirectory = exports.getNegativePatternsAsPositive = exports.getPositivePatterns = exports.convertPatternsToTasks = exports.generate = void 0;
-const utils = __nccwpck_require__(7384);
+const utils = __nccwpck_require__(6002);
 function generate(input, settings) {
     const patterns = processPatterns(input, settings);
     const ignore = processPatterns(settings.ignore, settings);
@@ -2057,13 +2057,13 @@ exports.convertPatternGroupToTask = convertPatternGroupToTask;
 
 /***/ }),
 
-/***/ 7651:
+/***/ 645:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const async_1 = __nccwpck_require__(3961);
-const provider_1 = __nccwpck_require__(2982);
+const async_1 = __nccwpck_require__(2907);
+const provider_1 = __nccwpck_require__(7792);
 class ProviderAsync extends provider_1.default {
     constructor() {
         super(...arguments);
@@ -2087,13 +2087,13 @@ exports["default"] = ProviderAsync;
 
 /***/ }),
 
-/***/ 1061:
+/***/ 3591:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const utils = __nccwpck_require__(7384);
-const partial_1 = __nccwpck_require__(134);
+const utils = __nccwpck_require__(6002);
+const partial_1 = __nccwpck_require__(5740);
 class DeepFilter {
     constructor(_settings, _micromatchOptions) {
         this._settings = _settings;
@@ -2156,12 +2156,12 @@ exports["default"] = DeepFilter;
 
 /***/ }),
 
-/***/ 7767:
+/***/ 4285:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const utils = __nccwpck_require__(7384);
+const utils = __nccwpck_require__(6002);
 class EntryFilter {
     constructor(_settings, _micromatchOptions) {
         this._settings = _settings;
@@ -2248,12 +2248,12 @@ exports["default"] = EntryFilter;
 
 /***/ }),
 
-/***/ 4093:
+/***/ 1587:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const utils = __nccwpck_require__(7384);
+const utils = __nccwpck_require__(6002);
 class ErrorFilter {
     constructor(_settings) {
         this._settings = _settings;
@@ -2270,12 +2270,12 @@ exports["default"] = ErrorFilter;
 
 /***/ }),
 
-/***/ 6641:
+/***/ 7827:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const utils = __nccwpck_require__(7384);
+const utils = __nccwpck_require__(6002);
 class Matcher {
     constructor(_patterns, _settings, _micromatchOptions) {
         this._patterns = _patterns;
@@ -2322,12 +2322,12 @@ exports["default"] = Matcher;
 
 /***/ }),
 
-/***/ 134:
+/***/ 5740:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const matcher_1 = __nccwpck_require__(6641);
+const matcher_1 = __nccwpck_require__(7827);
 class PartialMatcher extends matcher_1.default {
     match(filepath) {
         const parts = filepath.split('/');
@@ -2367,16 +2367,16 @@ exports["default"] = PartialMatcher;
 
 /***/ }),
 
-/***/ 2982:
+/***/ 7792:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 const path = __nccwpck_require__(6928);
-const deep_1 = __nccwpck_require__(1061);
-const entry_1 = __nccwpck_require__(7767);
-const error_1 = __nccwpck_require__(4093);
-const entry_2 = __nccwpck_require__(9392);
+const deep_1 = __nccwpck_require__(3591);
+const entry_1 = __nccwpck_require__(4285);
+const error_1 = __nccwpck_require__(1587);
+const entry_2 = __nccwpck_require__(7094);
 class Provider {
     constructor(_settings) {
         this._settings = _settings;
@@ -2422,14 +2422,14 @@ exports["default"] = Provider;
 
 /***/ }),
 
-/***/ 2879:
+/***/ 1969:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 const stream_1 = __nccwpck_require__(2203);
-const stream_2 = __nccwpck_require__(9293);
-const provider_1 = __nccwpck_require__(2982);
+const stream_2 = __nccwpck_require__(87);
+const provider_1 = __nccwpck_require__(7792);
 class ProviderStream extends provider_1.default {
     constructor() {
         super(...arguments);
@@ -2460,13 +2460,13 @@ exports["default"] = ProviderStream;
 
 /***/ }),
 
-/***/ 7856:
+/***/ 5894:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const sync_1 = __nccwpck_require__(9234);
-const provider_1 = __nccwpck_require__(2982);
+const sync_1 = __nccwpck_require__(264);
+const provider_1 = __nccwpck_require__(7792);
 class ProviderSync extends provider_1.default {
     constructor() {
         super(...arguments);
@@ -2490,12 +2490,12 @@ exports["default"] = ProviderSync;
 
 /***/ }),
 
-/***/ 9392:
+/***/ 7094:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const utils = __nccwpck_require__(7384);
+const utils = __nccwpck_require__(6002);
 class EntryTransformer {
     constructor(_settings) {
         this._settings = _settings;
@@ -2523,14 +2523,14 @@ exports["default"] = EntryTransformer;
 
 /***/ }),
 
-/***/ 3961:
+/***/ 2907:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const fsWalk = __nccwpck_require__(7883);
-const reader_1 = __nccwpck_require__(5278);
-const stream_1 = __nccwpck_require__(9293);
+const fsWalk = __nccwpck_require__(9337);
+const reader_1 = __nccwpck_require__(1824);
+const stream_1 = __nccwpck_require__(87);
 class ReaderAsync extends reader_1.default {
     constructor() {
         super(...arguments);
@@ -2565,14 +2565,14 @@ exports["default"] = ReaderAsync;
 
 /***/ }),
 
-/***/ 5278:
+/***/ 1824:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 const path = __nccwpck_require__(6928);
-const fsStat = __nccwpck_require__(3004);
-const utils = __nccwpck_require__(7384);
+const fsStat = __nccwpck_require__(1470);
+const utils = __nccwpck_require__(6002);
 class Reader {
     constructor(_settings) {
         this._settings = _settings;
@@ -2605,15 +2605,15 @@ exports["default"] = Reader;
 
 /***/ }),
 
-/***/ 9293:
+/***/ 87:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 const stream_1 = __nccwpck_require__(2203);
-const fsStat = __nccwpck_require__(3004);
-const fsWalk = __nccwpck_require__(7883);
-const reader_1 = __nccwpck_require__(5278);
+const fsStat = __nccwpck_require__(1470);
+const fsWalk = __nccwpck_require__(9337);
+const reader_1 = __nccwpck_require__(1824);
 class ReaderStream extends reader_1.default {
     constructor() {
         super(...arguments);
@@ -2667,14 +2667,14 @@ exports["default"] = ReaderStream;
 
 /***/ }),
 
-/***/ 9234:
+/***/ 264:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const fsStat = __nccwpck_require__(3004);
-const fsWalk = __nccwpck_require__(7883);
-const reader_1 = __nccwpck_require__(5278);
+const fsStat = __nccwpck_require__(1470);
+const fsWalk = __nccwpck_require__(9337);
+const reader_1 = __nccwpck_require__(1824);
 class ReaderSync extends reader_1.default {
     constructor() {
         super(...arguments);
@@ -2717,7 +2717,7 @@ exports["default"] = ReaderSync;
 
 /***/ }),
 
-/***/ 1525:
+/***/ 879:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -2783,7 +2783,7 @@ exports["default"] = Settings;
 
 /***/ }),
 
-/***/ 8145:
+/***/ 5711:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -2812,7 +2812,7 @@ exports.splitWhen = splitWhen;
 
 /***/ }),
 
-/***/ 424:
+/***/ 9718:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -2826,7 +2826,7 @@ exports.isEnoentCodeError = isEnoentCodeError;
 
 /***/ }),
 
-/***/ 1145:
+/***/ 6979:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -2852,31 +2852,31 @@ exports.createDirentFromStats = createDirentFromStats;
 
 /***/ }),
 
-/***/ 7384:
+/***/ 6002:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.string = exports.stream = exports.pattern = exports.path = exports.fs = exports.errno = exports.array = void 0;
-const array = __nccwpck_require__(8145);
+const array = __nccwpck_require__(5711);
 exports.array = array;
-const errno = __nccwpck_require__(424);
+const errno = __nccwpck_require__(9718);
 exports.errno = errno;
-const fs = __nccwpck_require__(1145);
+const fs = __nccwpck_require__(6979);
 exports.fs = fs;
-const path = __nccwpck_require__(4705);
+const path = __nccwpck_require__(9283);
 exports.path = path;
-const pattern = __nccwpck_require__(770);
+const pattern = __nccwpck_require__(1304);
 exports.pattern = pattern;
-const stream = __nccwpck_require__(5830);
+const stream = __nccwpck_require__(536);
 exports.stream = stream;
-const string = __nccwpck_require__(167);
+const string = __nccwpck_require__(7641);
 exports.string = string;
 
 
 /***/ }),
 
-/***/ 4705:
+/***/ 9283:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -2951,15 +2951,15 @@ exports.convertPosixPathToPattern = convertPosixPathToPattern;
 
 /***/ }),
 
-/***/ 770:
+/***/ 1304:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.isAbsolute = exports.partitionAbsoluteAndRelative = exports.removeDuplicateSlashes = exports.matchAny = exports.convertPatternsToRe = exports.makeRe = exports.getPatternParts = exports.expandBraceExpansion = exports.expandPatternsWithBraceExpansion = exports.isAffectDepthOfReadingPattern = exports.endsWithSlashGlobStar = exports.hasGlobStar = exports.getBaseDirectory = exports.isPatternRelatedToParentDirectory = exports.getPatternsOutsideCurrentDirectory = exports.getPatternsInsideCurrentDirectory = exports.getPositivePatterns = exports.getNegativePatterns = exports.isPositivePattern = exports.isNegativePattern = exports.convertToNegativePattern = exports.convertToPositivePattern = exports.isDynamicPattern = exports.isStaticPattern = void 0;
 const path = __nccwpck_require__(6928);
-const globParent = __nccwpck_require__(1079);
-const micromatch = __nccwpck_require__(9759);
+const globParent = __nccwpck_require__(8505);
+const micromatch = __nccwpck_require__(8785);
 const GLOBSTAR = '**';
 const ESCAPE_SYMBOL = '\\';
 const COMMON_GLOB_SYMBOLS_RE = /[*?]|^!/;
@@ -3164,13 +3164,13 @@ exports.isAbsolute = isAbsolute;
 
 /***/ }),
 
-/***/ 5830:
+/***/ 536:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.merge = void 0;
-const merge2 = __nccwpck_require__(1084);
+const merge2 = __nccwpck_require__(754);
 function merge(streams) {
     const mergedStream = merge2(streams);
     streams.forEach((stream) => {
@@ -3188,7 +3188,7 @@ function propagateCloseEventToSources(streams) {
 
 /***/ }),
 
-/***/ 167:
+/***/ 7641:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -3206,7 +3206,7 @@ exports.isEmpty = isEmpty;
 
 /***/ }),
 
-/***/ 155:
+/***/ 877:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 /*!
@@ -3219,7 +3219,7 @@ exports.isEmpty = isEmpty;
 
 
 const util = __nccwpck_require__(9023);
-const toRegexRange = __nccwpck_require__(2165);
+const toRegexRange = __nccwpck_require__(7551);
 
 const isObject = val => val !== null && typeof val === 'object' && !Array.isArray(val);
 
@@ -3461,12 +3461,12 @@ module.exports = fill;
 
 /***/ }),
 
-/***/ 1079:
+/***/ 8505:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-var isGlob = __nccwpck_require__(6183);
+var isGlob = __nccwpck_require__(1925);
 var pathPosixDirname = (__nccwpck_require__(6928).posix).dirname;
 var isWin32 = (__nccwpck_require__(857).platform)() === 'win32';
 
@@ -3510,7 +3510,7 @@ module.exports = function globParent(str, opts) {
 
 /***/ }),
 
-/***/ 5962:
+/***/ 5540:
 /***/ ((module) => {
 
 /*!
@@ -3537,7 +3537,7 @@ module.exports = function isExtglob(str) {
 
 /***/ }),
 
-/***/ 6183:
+/***/ 1925:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 /*!
@@ -3547,7 +3547,7 @@ module.exports = function isExtglob(str) {
  * Released under the MIT License.
  */
 
-var isExtglob = __nccwpck_require__(5962);
+var isExtglob = __nccwpck_require__(5540);
 var chars = { '{': '}', '(': ')', '[': ']'};
 var strictCheck = function(str) {
   if (str[0] === '!') {
@@ -3694,7 +3694,7 @@ module.exports = function isGlob(str, options) {
 
 /***/ }),
 
-/***/ 2632:
+/***/ 3102:
 /***/ ((module) => {
 
 /*!
@@ -3719,7 +3719,7 @@ module.exports = function(num) {
 
 /***/ }),
 
-/***/ 1084:
+/***/ 754:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -3870,15 +3870,15 @@ function pauseStreams (streams, options) {
 
 /***/ }),
 
-/***/ 9759:
+/***/ 8785:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const util = __nccwpck_require__(9023);
-const braces = __nccwpck_require__(4634);
-const picomatch = __nccwpck_require__(636);
-const utils = __nccwpck_require__(5313);
+const braces = __nccwpck_require__(748);
+const picomatch = __nccwpck_require__(4006);
+const utils = __nccwpck_require__(4059);
 
 const isEmptyString = v => v === '' || v === './';
 const hasBraces = v => {
@@ -4351,7 +4351,7 @@ module.exports = micromatch;
 
 /***/ }),
 
-/***/ 3291:
+/***/ 3313:
 /***/ ((module) => {
 
 module.exports = Pend;
@@ -4413,17 +4413,17 @@ function pendGo(self, fn) {
 
 /***/ }),
 
-/***/ 636:
+/***/ 4006:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-module.exports = __nccwpck_require__(1366);
+module.exports = __nccwpck_require__(8016);
 
 
 /***/ }),
 
-/***/ 4701:
+/***/ 5595:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -4614,13 +4614,13 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9915:
+/***/ 8265:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const constants = __nccwpck_require__(4701);
-const utils = __nccwpck_require__(5313);
+const constants = __nccwpck_require__(5595);
+const utils = __nccwpck_require__(4059);
 
 /**
  * Constants
@@ -6013,16 +6013,16 @@ module.exports = parse;
 
 /***/ }),
 
-/***/ 1366:
+/***/ 8016:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const path = __nccwpck_require__(6928);
-const scan = __nccwpck_require__(5607);
-const parse = __nccwpck_require__(9915);
-const utils = __nccwpck_require__(5313);
-const constants = __nccwpck_require__(4701);
+const scan = __nccwpck_require__(1781);
+const parse = __nccwpck_require__(8265);
+const utils = __nccwpck_require__(4059);
+const constants = __nccwpck_require__(5595);
 const isObject = val => val && typeof val === 'object' && !Array.isArray(val);
 
 /**
@@ -6362,12 +6362,12 @@ module.exports = picomatch;
 
 /***/ }),
 
-/***/ 5607:
+/***/ 1781:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const utils = __nccwpck_require__(5313);
+const utils = __nccwpck_require__(4059);
 const {
   CHAR_ASTERISK,             /* * */
   CHAR_AT,                   /* @ */
@@ -6384,7 +6384,7 @@ const {
   CHAR_RIGHT_CURLY_BRACE,    /* } */
   CHAR_RIGHT_PARENTHESES,    /* ) */
   CHAR_RIGHT_SQUARE_BRACKET  /* ] */
-} = __nccwpck_require__(4701);
+} = __nccwpck_require__(5595);
 
 const isPathSeparator = code => {
   return code === CHAR_FORWARD_SLASH || code === CHAR_BACKWARD_SLASH;
@@ -6760,7 +6760,7 @@ module.exports = scan;
 
 /***/ }),
 
-/***/ 5313:
+/***/ 4059:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -6772,7 +6772,7 @@ const {
   REGEX_REMOVE_BACKSLASH,
   REGEX_SPECIAL_CHARS,
   REGEX_SPECIAL_CHARS_GLOBAL
-} = __nccwpck_require__(4701);
+} = __nccwpck_require__(5595);
 
 exports.isObject = val => val !== null && typeof val === 'object' && !Array.isArray(val);
 exports.hasRegexChars = str => REGEX_SPECIAL_CHARS.test(str);
@@ -6831,7 +6831,7 @@ exports.wrapOutput = (input, state = {}, options = {}) => {
 
 /***/ }),
 
-/***/ 6853:
+/***/ 4351:
 /***/ ((module) => {
 
 /*! queue-microtask. MIT License. Feross Aboukhadijeh <https://feross.org/opensource> */
@@ -6847,7 +6847,7 @@ module.exports = typeof queueMicrotask === 'function'
 
 /***/ }),
 
-/***/ 4162:
+/***/ 844:
 /***/ ((module) => {
 
 
@@ -6887,13 +6887,13 @@ module.exports = reusify
 
 /***/ }),
 
-/***/ 2337:
+/***/ 2743:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 /*! run-parallel. MIT License. Feross Aboukhadijeh <https://feross.org/opensource> */
 module.exports = runParallel
 
-const queueMicrotask = __nccwpck_require__(6853)
+const queueMicrotask = __nccwpck_require__(4351)
 
 function runParallel (tasks, cb) {
   let results, pending, keys
@@ -6945,7 +6945,7 @@ function runParallel (tasks, cb) {
 
 /***/ }),
 
-/***/ 2165:
+/***/ 7551:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 /*!
@@ -6957,7 +6957,7 @@ function runParallel (tasks, cb) {
 
 
 
-const isNumber = __nccwpck_require__(2632);
+const isNumber = __nccwpck_require__(3102);
 
 const toRegexRange = (min, max, options) => {
   if (isNumber(min) === false) {
@@ -7240,38 +7240,38 @@ module.exports = toRegexRange;
 
 /***/ }),
 
-/***/ 4718:
+/***/ 6752:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 var __webpack_unused_export__;
 
 
-const Client = __nccwpck_require__(271)
-const Dispatcher = __nccwpck_require__(2377)
-const Pool = __nccwpck_require__(8014)
-const BalancedPool = __nccwpck_require__(3207)
-const RoundRobinPool = __nccwpck_require__(3182)
-const Agent = __nccwpck_require__(5539)
-const ProxyAgent = __nccwpck_require__(9710)
-const Socks5ProxyAgent = __nccwpck_require__(2141)
-const EnvHttpProxyAgent = __nccwpck_require__(6699)
-const RetryAgent = __nccwpck_require__(9176)
-const H2CClient = __nccwpck_require__(1529)
-const errors = __nccwpck_require__(6593)
-const util = __nccwpck_require__(5386)
+const Client = __nccwpck_require__(3701)
+const Dispatcher = __nccwpck_require__(883)
+const Pool = __nccwpck_require__(628)
+const BalancedPool = __nccwpck_require__(837)
+const RoundRobinPool = __nccwpck_require__(5520)
+const Agent = __nccwpck_require__(7405)
+const ProxyAgent = __nccwpck_require__(6672)
+const Socks5ProxyAgent = __nccwpck_require__(7223)
+const EnvHttpProxyAgent = __nccwpck_require__(3137)
+const RetryAgent = __nccwpck_require__(50)
+const H2CClient = __nccwpck_require__(6815)
+const errors = __nccwpck_require__(8707)
+const util = __nccwpck_require__(3440)
 const { InvalidArgumentError } = errors
-const api = __nccwpck_require__(5889)
-const buildConnector = __nccwpck_require__(5106)
-const MockClient = __nccwpck_require__(2839)
-const { MockCallHistory, MockCallHistoryLog } = __nccwpck_require__(5433)
-const MockAgent = __nccwpck_require__(587)
-const MockPool = __nccwpck_require__(3926)
-const SnapshotAgent = __nccwpck_require__(8705)
-const mockErrors = __nccwpck_require__(5347)
-const RetryHandler = __nccwpck_require__(3174)
-const { getGlobalDispatcher, setGlobalDispatcher } = __nccwpck_require__(4743)
-const DecoratorHandler = __nccwpck_require__(6949)
-const RedirectHandler = __nccwpck_require__(3216)
+const api = __nccwpck_require__(6615)
+const buildConnector = __nccwpck_require__(9136)
+const MockClient = __nccwpck_require__(7365)
+const { MockCallHistory, MockCallHistoryLog } = __nccwpck_require__(431)
+const MockAgent = __nccwpck_require__(7501)
+const MockPool = __nccwpck_require__(4004)
+const SnapshotAgent = __nccwpck_require__(5095)
+const mockErrors = __nccwpck_require__(2429)
+const RetryHandler = __nccwpck_require__(7816)
+const { getGlobalDispatcher, setGlobalDispatcher } = __nccwpck_require__(2581)
+const DecoratorHandler = __nccwpck_require__(8155)
+const RedirectHandler = __nccwpck_require__(8754)
 
 Object.assign(Dispatcher.prototype, api)
 
@@ -7291,21 +7291,21 @@ __webpack_unused_export__ = RetryHandler
 __webpack_unused_export__ = DecoratorHandler
 __webpack_unused_export__ = RedirectHandler
 __webpack_unused_export__ = {
-  redirect: __nccwpck_require__(1068),
-  responseError: __nccwpck_require__(5960),
-  retry: __nccwpck_require__(9636),
-  dump: __nccwpck_require__(5786),
-  dns: __nccwpck_require__(6149),
-  cache: __nccwpck_require__(4856),
-  decompress: __nccwpck_require__(1767),
-  deduplicate: __nccwpck_require__(8654)
+  redirect: __nccwpck_require__(1514),
+  responseError: __nccwpck_require__(8918),
+  retry: __nccwpck_require__(2026),
+  dump: __nccwpck_require__(8060),
+  dns: __nccwpck_require__(379),
+  cache: __nccwpck_require__(5542),
+  decompress: __nccwpck_require__(557),
+  deduplicate: __nccwpck_require__(7240)
 }
 
 __webpack_unused_export__ = {
-  MemoryCacheStore: __nccwpck_require__(5055)
+  MemoryCacheStore: __nccwpck_require__(4889)
 }
 
-const SqliteCacheStore = __nccwpck_require__(7788)
+const SqliteCacheStore = __nccwpck_require__(1522)
 __webpack_unused_export__ = SqliteCacheStore
 
 __webpack_unused_export__ = buildConnector
@@ -7367,7 +7367,7 @@ function makeDispatcher (fn) {
 __webpack_unused_export__ = setGlobalDispatcher
 __webpack_unused_export__ = getGlobalDispatcher
 
-const fetchImpl = (__nccwpck_require__(6860).fetch)
+const fetchImpl = (__nccwpck_require__(4398).fetch)
 
 // Capture __filename at module load time for stack trace augmentation.
 // This may be undefined when bundled in environments like Node.js internals.
@@ -7407,22 +7407,22 @@ module.exports.hd = function fetch (init, options = undefined) {
     throw err
   })
 }
-module.exports.Headers = __nccwpck_require__(5662).Headers
-module.exports.Response = __nccwpck_require__(9317).Response
-module.exports.Request = __nccwpck_require__(3713).Request
-module.exports.FormData = __nccwpck_require__(8440).FormData
+module.exports.Headers = __nccwpck_require__(660).Headers
+module.exports.Response = __nccwpck_require__(9051).Response
+module.exports.Request = __nccwpck_require__(9967).Request
+module.exports.FormData = __nccwpck_require__(5910).FormData
 
-const { setGlobalOrigin, getGlobalOrigin } = __nccwpck_require__(8709)
+const { setGlobalOrigin, getGlobalOrigin } = __nccwpck_require__(1059)
 
 __webpack_unused_export__ = setGlobalOrigin
 __webpack_unused_export__ = getGlobalOrigin
 
-const { CacheStorage } = __nccwpck_require__(7403)
-const { kConstruct } = __nccwpck_require__(3377)
+const { CacheStorage } = __nccwpck_require__(3245)
+const { kConstruct } = __nccwpck_require__(6443)
 
 __webpack_unused_export__ = new CacheStorage(kConstruct)
 
-const { deleteCookie, getCookies, getSetCookies, setCookie, parseCookie } = __nccwpck_require__(8495)
+const { deleteCookie, getCookies, getSetCookies, setCookie, parseCookie } = __nccwpck_require__(9061)
 
 __webpack_unused_export__ = deleteCookie
 __webpack_unused_export__ = getCookies
@@ -7430,21 +7430,21 @@ __webpack_unused_export__ = getSetCookies
 __webpack_unused_export__ = setCookie
 __webpack_unused_export__ = parseCookie
 
-const { parseMIMEType, serializeAMimeType } = __nccwpck_require__(782)
+const { parseMIMEType, serializeAMimeType } = __nccwpck_require__(1900)
 
 __webpack_unused_export__ = parseMIMEType
 __webpack_unused_export__ = serializeAMimeType
 
-const { CloseEvent, ErrorEvent, MessageEvent } = __nccwpck_require__(6814)
-const { WebSocket, ping } = __nccwpck_require__(3435)
+const { CloseEvent, ErrorEvent, MessageEvent } = __nccwpck_require__(5188)
+const { WebSocket, ping } = __nccwpck_require__(3726)
 module.exports.kb = WebSocket
 module.exports.rd = CloseEvent
 module.exports.NN = ErrorEvent
 module.exports.aM = MessageEvent
 __webpack_unused_export__ = ping
 
-/* unused reexport */ __nccwpck_require__(2299).WebSocketStream
-/* unused reexport */ __nccwpck_require__(9597).WebSocketError
+/* unused reexport */ __nccwpck_require__(2873).WebSocketStream
+/* unused reexport */ __nccwpck_require__(6919).WebSocketError
 
 __webpack_unused_export__ = makeDispatcher(api.request)
 __webpack_unused_export__ = makeDispatcher(api.stream)
@@ -7460,7 +7460,7 @@ __webpack_unused_export__ = MockAgent
 __webpack_unused_export__ = SnapshotAgent
 __webpack_unused_export__ = mockErrors
 
-const { EventSource } = __nccwpck_require__(6376)
+const { EventSource } = __nccwpck_require__(1238)
 
 module.exports.GD = EventSource
 
@@ -7482,13 +7482,13 @@ __webpack_unused_export__ = install
 
 /***/ }),
 
-/***/ 6128:
+/***/ 158:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { addAbortListener } = __nccwpck_require__(5386)
-const { RequestAbortedError } = __nccwpck_require__(6593)
+const { addAbortListener } = __nccwpck_require__(3440)
+const { RequestAbortedError } = __nccwpck_require__(8707)
 
 const kListener = Symbol('kListener')
 const kSignal = Symbol('kSignal')
@@ -7548,16 +7548,16 @@ module.exports = {
 
 /***/ }),
 
-/***/ 2574:
+/***/ 2279:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
 const { AsyncResource } = __nccwpck_require__(6698)
-const { InvalidArgumentError, SocketError } = __nccwpck_require__(6593)
-const util = __nccwpck_require__(5386)
-const { addSignal, removeSignal } = __nccwpck_require__(6128)
+const { InvalidArgumentError, SocketError } = __nccwpck_require__(8707)
+const util = __nccwpck_require__(3440)
+const { addSignal, removeSignal } = __nccwpck_require__(158)
 
 class ConnectHandler extends AsyncResource {
   constructor (opts, callback) {
@@ -7665,7 +7665,7 @@ module.exports = connect
 
 /***/ }),
 
-/***/ 884:
+/***/ 6862:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -7681,9 +7681,9 @@ const {
   InvalidArgumentError,
   InvalidReturnValueError,
   RequestAbortedError
-} = __nccwpck_require__(6593)
-const util = __nccwpck_require__(5386)
-const { addSignal, removeSignal } = __nccwpck_require__(6128)
+} = __nccwpck_require__(8707)
+const util = __nccwpck_require__(3440)
+const { addSignal, removeSignal } = __nccwpck_require__(158)
 
 function noop () {}
 
@@ -7924,16 +7924,16 @@ module.exports = pipeline
 
 /***/ }),
 
-/***/ 865:
+/***/ 4043:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
 const { AsyncResource } = __nccwpck_require__(6698)
-const { Readable } = __nccwpck_require__(3897)
-const { InvalidArgumentError, RequestAbortedError } = __nccwpck_require__(6593)
-const util = __nccwpck_require__(5386)
+const { Readable } = __nccwpck_require__(9927)
+const { InvalidArgumentError, RequestAbortedError } = __nccwpck_require__(8707)
+const util = __nccwpck_require__(3440)
 
 function noop () {}
 
@@ -8145,7 +8145,7 @@ module.exports.RequestHandler = RequestHandler
 
 /***/ }),
 
-/***/ 4754:
+/***/ 3560:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -8153,9 +8153,9 @@ module.exports.RequestHandler = RequestHandler
 const assert = __nccwpck_require__(4589)
 const { finished } = __nccwpck_require__(7075)
 const { AsyncResource } = __nccwpck_require__(6698)
-const { InvalidArgumentError, InvalidReturnValueError } = __nccwpck_require__(6593)
-const util = __nccwpck_require__(5386)
-const { addSignal, removeSignal } = __nccwpck_require__(6128)
+const { InvalidArgumentError, InvalidReturnValueError } = __nccwpck_require__(8707)
+const util = __nccwpck_require__(3440)
+const { addSignal, removeSignal } = __nccwpck_require__(158)
 
 function noop () {}
 
@@ -8361,17 +8361,17 @@ module.exports = stream
 
 /***/ }),
 
-/***/ 3408:
+/***/ 1882:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { InvalidArgumentError, SocketError } = __nccwpck_require__(6593)
+const { InvalidArgumentError, SocketError } = __nccwpck_require__(8707)
 const { AsyncResource } = __nccwpck_require__(6698)
 const assert = __nccwpck_require__(4589)
-const util = __nccwpck_require__(5386)
-const { kHTTP2Stream } = __nccwpck_require__(3377)
-const { addSignal, removeSignal } = __nccwpck_require__(6128)
+const util = __nccwpck_require__(3440)
+const { kHTTP2Stream } = __nccwpck_require__(6443)
+const { addSignal, removeSignal } = __nccwpck_require__(158)
 
 class UpgradeHandler extends AsyncResource {
   constructor (opts, callback) {
@@ -8479,30 +8479,30 @@ module.exports = upgrade
 
 /***/ }),
 
-/***/ 5889:
+/***/ 6615:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-module.exports.request = __nccwpck_require__(865)
-module.exports.stream = __nccwpck_require__(4754)
-module.exports.pipeline = __nccwpck_require__(884)
-module.exports.upgrade = __nccwpck_require__(3408)
-module.exports.connect = __nccwpck_require__(2574)
+module.exports.request = __nccwpck_require__(4043)
+module.exports.stream = __nccwpck_require__(3560)
+module.exports.pipeline = __nccwpck_require__(6862)
+module.exports.upgrade = __nccwpck_require__(1882)
+module.exports.connect = __nccwpck_require__(2279)
 
 
 /***/ }),
 
-/***/ 3897:
+/***/ 9927:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
 const { Readable } = __nccwpck_require__(7075)
-const { RequestAbortedError, NotSupportedError, InvalidArgumentError, AbortError } = __nccwpck_require__(6593)
-const util = __nccwpck_require__(5386)
-const { ReadableStreamFrom } = __nccwpck_require__(5386)
+const { RequestAbortedError, NotSupportedError, InvalidArgumentError, AbortError } = __nccwpck_require__(8707)
+const util = __nccwpck_require__(3440)
+const { ReadableStreamFrom } = __nccwpck_require__(3440)
 
 const kConsume = Symbol('kConsume')
 const kReading = Symbol('kReading')
@@ -9080,14 +9080,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5055:
+/***/ 4889:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { Writable } = __nccwpck_require__(7075)
 const { EventEmitter } = __nccwpck_require__(8474)
-const { assertCacheKey, assertCacheValue } = __nccwpck_require__(9901)
+const { assertCacheKey, assertCacheValue } = __nccwpck_require__(7659)
 
 /**
  * @typedef {import('../../types/cache-interceptor.d.ts').default.CacheKey} CacheKey
@@ -9366,13 +9366,13 @@ module.exports = MemoryCacheStore
 
 /***/ }),
 
-/***/ 7788:
+/***/ 1522:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { Writable } = __nccwpck_require__(7075)
-const { assertCacheKey, assertCacheValue } = __nccwpck_require__(9901)
+const { assertCacheKey, assertCacheValue } = __nccwpck_require__(7659)
 
 let DatabaseSync
 
@@ -9842,15 +9842,15 @@ function headerValueEquals (lhs, rhs) {
 
 /***/ }),
 
-/***/ 5106:
+/***/ 9136:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const net = __nccwpck_require__(7030)
 const assert = __nccwpck_require__(4589)
-const util = __nccwpck_require__(5386)
-const { InvalidArgumentError } = __nccwpck_require__(6593)
+const util = __nccwpck_require__(3440)
+const { InvalidArgumentError } = __nccwpck_require__(8707)
 
 let tls // include tls conditionally since it is not always available
 
@@ -10008,7 +10008,7 @@ module.exports = buildConnector
 
 /***/ }),
 
-/***/ 4037:
+/***/ 735:
 /***/ ((module) => {
 
 
@@ -10158,7 +10158,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6644:
+/***/ 2414:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -10392,7 +10392,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6593:
+/***/ 8707:
 /***/ ((module) => {
 
 
@@ -10876,7 +10876,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8957:
+/***/ 4655:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -10884,7 +10884,7 @@ module.exports = {
 const {
   InvalidArgumentError,
   NotSupportedError
-} = __nccwpck_require__(6593)
+} = __nccwpck_require__(8707)
 const assert = __nccwpck_require__(4589)
 const {
   isValidHTTPToken,
@@ -10901,9 +10901,9 @@ const {
   getServerName,
   normalizedMethodRecords,
   getProtocolFromUrlString
-} = __nccwpck_require__(5386)
-const { channels } = __nccwpck_require__(6644)
-const { headerNameLowerCasedRecord } = __nccwpck_require__(4037)
+} = __nccwpck_require__(3440)
+const { channels } = __nccwpck_require__(2414)
+const { headerNameLowerCasedRecord } = __nccwpck_require__(735)
 
 // Verifies that a given path is valid does not contain control chars \x00 to \x20
 const invalidPathRegex = /[^\u0021-\u00ff]/
@@ -11368,16 +11368,16 @@ module.exports = Request
 
 /***/ }),
 
-/***/ 1140:
+/***/ 8082:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { EventEmitter } = __nccwpck_require__(8474)
 const { Buffer } = __nccwpck_require__(4573)
-const { InvalidArgumentError, Socks5ProxyError } = __nccwpck_require__(6593)
+const { InvalidArgumentError, Socks5ProxyError } = __nccwpck_require__(8707)
 const { debuglog } = __nccwpck_require__(7975)
-const { parseAddress } = __nccwpck_require__(2870)
+const { parseAddress } = __nccwpck_require__(1732)
 
 const debug = debuglog('undici:socks5')
 const EMPTY_BUFFER = Buffer.alloc(0)
@@ -11797,14 +11797,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 2870:
+/***/ 1732:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { Buffer } = __nccwpck_require__(4573)
 const net = __nccwpck_require__(7030)
-const { InvalidArgumentError } = __nccwpck_require__(6593)
+const { InvalidArgumentError } = __nccwpck_require__(8707)
 
 /**
  * Parse an address and determine its type
@@ -12016,7 +12016,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3377:
+/***/ 6443:
 /***/ ((module) => {
 
 
@@ -12099,7 +12099,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3838:
+/***/ 7752:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -12107,7 +12107,7 @@ module.exports = {
 const {
   wellknownHeaderNames,
   headerNameLowerCasedRecord
-} = __nccwpck_require__(4037)
+} = __nccwpck_require__(735)
 
 class TstNode {
   /** @type {any} */
@@ -12266,22 +12266,22 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5386:
+/***/ 3440:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
-const { kDestroyed, kBodyUsed, kListeners, kBody } = __nccwpck_require__(3377)
+const { kDestroyed, kBodyUsed, kListeners, kBody } = __nccwpck_require__(6443)
 const { IncomingMessage } = __nccwpck_require__(7067)
 const stream = __nccwpck_require__(7075)
 const net = __nccwpck_require__(7030)
 const { stringify } = __nccwpck_require__(1792)
 const { EventEmitter: EE } = __nccwpck_require__(8474)
-const timers = __nccwpck_require__(5929)
-const { InvalidArgumentError, ConnectTimeoutError } = __nccwpck_require__(6593)
-const { headerNameLowerCasedRecord } = __nccwpck_require__(4037)
-const { tree } = __nccwpck_require__(3838)
+const timers = __nccwpck_require__(6603)
+const { InvalidArgumentError, ConnectTimeoutError } = __nccwpck_require__(8707)
+const { headerNameLowerCasedRecord } = __nccwpck_require__(735)
+const { tree } = __nccwpck_require__(7752)
 
 const [nodeMajor, nodeMinor] = process.versions.node.split('.', 2).map(v => Number(v))
 
@@ -13286,17 +13286,17 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5539:
+/***/ 7405:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { InvalidArgumentError, MaxOriginsReachedError } = __nccwpck_require__(6593)
-const { kClients, kRunning, kClose, kDestroy, kDispatch, kUrl } = __nccwpck_require__(3377)
-const DispatcherBase = __nccwpck_require__(803)
-const Pool = __nccwpck_require__(8014)
-const Client = __nccwpck_require__(271)
-const util = __nccwpck_require__(5386)
+const { InvalidArgumentError, MaxOriginsReachedError } = __nccwpck_require__(8707)
+const { kClients, kRunning, kClose, kDestroy, kDispatch, kUrl } = __nccwpck_require__(6443)
+const DispatcherBase = __nccwpck_require__(1841)
+const Pool = __nccwpck_require__(628)
+const Client = __nccwpck_require__(3701)
+const util = __nccwpck_require__(3440)
 
 const kOnConnect = Symbol('onConnect')
 const kOnDisconnect = Symbol('onDisconnect')
@@ -13455,7 +13455,7 @@ module.exports = Agent
 
 /***/ }),
 
-/***/ 3207:
+/***/ 837:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -13463,7 +13463,7 @@ module.exports = Agent
 const {
   BalancedPoolMissingUpstreamError,
   InvalidArgumentError
-} = __nccwpck_require__(6593)
+} = __nccwpck_require__(8707)
 const {
   PoolBase,
   kClients,
@@ -13471,10 +13471,10 @@ const {
   kAddClient,
   kRemoveClient,
   kGetDispatcher
-} = __nccwpck_require__(8897)
-const Pool = __nccwpck_require__(8014)
-const { kUrl } = __nccwpck_require__(3377)
-const util = __nccwpck_require__(5386)
+} = __nccwpck_require__(2128)
+const Pool = __nccwpck_require__(628)
+const { kUrl } = __nccwpck_require__(6443)
+const util = __nccwpck_require__(3440)
 const kFactory = Symbol('factory')
 
 const kOptions = Symbol('options')
@@ -13683,7 +13683,7 @@ module.exports = BalancedPool
 
 /***/ }),
 
-/***/ 8939:
+/***/ 637:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -13691,9 +13691,9 @@ module.exports = BalancedPool
 /* global WebAssembly */
 
 const assert = __nccwpck_require__(4589)
-const util = __nccwpck_require__(5386)
-const { channels } = __nccwpck_require__(6644)
-const timers = __nccwpck_require__(5929)
+const util = __nccwpck_require__(3440)
+const { channels } = __nccwpck_require__(2414)
+const timers = __nccwpck_require__(6603)
 const {
   RequestContentLengthMismatchError,
   ResponseContentLengthMismatchError,
@@ -13706,7 +13706,7 @@ const {
   BodyTimeoutError,
   HTTPParserError,
   ResponseExceededMaxSizeError
-} = __nccwpck_require__(6593)
+} = __nccwpck_require__(8707)
 const {
   kUrl,
   kReset,
@@ -13740,9 +13740,9 @@ const {
   kResume,
   kHTTPContext,
   kClosed
-} = __nccwpck_require__(3377)
+} = __nccwpck_require__(6443)
 
-const constants = __nccwpck_require__(6402)
+const constants = __nccwpck_require__(2824)
 const EMPTY_BUF = Buffer.alloc(0)
 const FastBuffer = Buffer[Symbol.species]
 const removeAllListeners = util.removeAllListeners
@@ -13754,7 +13754,7 @@ const kTypeOfService = Symbol('kTypeOfService')
 let extractBody
 
 function lazyllhttp () {
-  const llhttpWasmData = process.env.JEST_WORKER_ID ? __nccwpck_require__(9240) : undefined
+  const llhttpWasmData = process.env.JEST_WORKER_ID ? __nccwpck_require__(3870) : undefined
 
   let mod
 
@@ -13775,7 +13775,7 @@ function lazyllhttp () {
 
   if (useWasmSIMD) {
     try {
-      mod = new WebAssembly.Module(__nccwpck_require__(9968))
+      mod = new WebAssembly.Module(__nccwpck_require__(3434))
     } catch {
     }
   }
@@ -13785,7 +13785,7 @@ function lazyllhttp () {
     // being enabled, but the occurring of this other error
     // * https://github.com/emscripten-core/emscripten/issues/11495
     // got me to remove that check to avoid breaking Node 12.
-    mod = new WebAssembly.Module(llhttpWasmData || __nccwpck_require__(9240))
+    mod = new WebAssembly.Module(llhttpWasmData || __nccwpck_require__(3870))
   }
 
   return new WebAssembly.Instance(mod, {
@@ -14854,7 +14854,7 @@ function writeH1 (client, request) {
 
   if (util.isFormDataLike(body)) {
     if (!extractBody) {
-      extractBody = (__nccwpck_require__(6962).extractBody)
+      extractBody = (__nccwpck_require__(4492).extractBody)
     }
 
     const [bodyStream, contentType] = extractBody(body)
@@ -15459,14 +15459,14 @@ module.exports = connectH1
 
 /***/ }),
 
-/***/ 7726:
+/***/ 8788:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
 const { pipeline } = __nccwpck_require__(7075)
-const util = __nccwpck_require__(5386)
+const util = __nccwpck_require__(3440)
 const {
   RequestContentLengthMismatchError,
   RequestAbortedError,
@@ -15475,7 +15475,7 @@ const {
   InvalidArgumentError,
   HeadersTimeoutError,
   BodyTimeoutError
-} = __nccwpck_require__(6593)
+} = __nccwpck_require__(8707)
 const {
   kUrl,
   kReset,
@@ -15504,8 +15504,8 @@ const {
   kRemoteSettings,
   kHTTP2Stream,
   kHTTP2SessionState
-} = __nccwpck_require__(3377)
-const { channels } = __nccwpck_require__(6644)
+} = __nccwpck_require__(6443)
+const { channels } = __nccwpck_require__(2414)
 
 const kOpenStreams = Symbol('open streams')
 
@@ -16124,7 +16124,7 @@ function writeH2 (client, request) {
   let contentLength = util.bodyLength(body)
 
   if (util.isFormDataLike(body)) {
-    extractBody ??= (__nccwpck_require__(6962).extractBody)
+    extractBody ??= (__nccwpck_require__(4492).extractBody)
 
     const [bodyStream, contentType] = extractBody(body)
     headers['content-type'] = contentType
@@ -16522,7 +16522,7 @@ module.exports = connectH2
 
 /***/ }),
 
-/***/ 271:
+/***/ 3701:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -16530,17 +16530,17 @@ module.exports = connectH2
 const assert = __nccwpck_require__(4589)
 const net = __nccwpck_require__(7030)
 const http = __nccwpck_require__(7067)
-const util = __nccwpck_require__(5386)
-const { ClientStats } = __nccwpck_require__(4752)
-const { channels } = __nccwpck_require__(6644)
-const Request = __nccwpck_require__(8957)
-const DispatcherBase = __nccwpck_require__(803)
+const util = __nccwpck_require__(3440)
+const { ClientStats } = __nccwpck_require__(6854)
+const { channels } = __nccwpck_require__(2414)
+const Request = __nccwpck_require__(4655)
+const DispatcherBase = __nccwpck_require__(1841)
 const {
   InvalidArgumentError,
   InformationalError,
   ClientDestroyedError
-} = __nccwpck_require__(6593)
-const buildConnector = __nccwpck_require__(5106)
+} = __nccwpck_require__(8707)
+const buildConnector = __nccwpck_require__(9136)
 const {
   kUrl,
   kServerName,
@@ -16583,9 +16583,9 @@ const {
   kHTTP2ConnectionWindowSize,
   kResume,
   kPingInterval
-} = __nccwpck_require__(3377)
-const connectH1 = __nccwpck_require__(8939)
-const connectH2 = __nccwpck_require__(7726)
+} = __nccwpck_require__(6443)
+const connectH1 = __nccwpck_require__(637)
+const connectH2 = __nccwpck_require__(8788)
 
 const kClosedResolve = Symbol('kClosedResolve')
 
@@ -17198,20 +17198,20 @@ module.exports = Client
 
 /***/ }),
 
-/***/ 803:
+/***/ 1841:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const buffer = __nccwpck_require__(4573)
-const Dispatcher = __nccwpck_require__(2377)
-const UnwrapHandler = __nccwpck_require__(5019)
+const Dispatcher = __nccwpck_require__(883)
+const UnwrapHandler = __nccwpck_require__(2365)
 const {
   ClientDestroyedError,
   ClientClosedError,
   InvalidArgumentError
-} = __nccwpck_require__(6593)
-const { kDestroy, kClose, kClosed, kDestroyed, kDispatch } = __nccwpck_require__(3377)
+} = __nccwpck_require__(8707)
+const { kDestroy, kClose, kClosed, kDestroyed, kDispatch } = __nccwpck_require__(6443)
 
 const kOnDestroyed = Symbol('onDestroyed')
 const kOnClosed = Symbol('onClosed')
@@ -17401,12 +17401,12 @@ module.exports = DispatcherBase
 
 /***/ }),
 
-/***/ 2377:
+/***/ 883:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 const EventEmitter = __nccwpck_require__(8474)
-const WrapHandler = __nccwpck_require__(6768)
+const WrapHandler = __nccwpck_require__(9510)
 
 const wrapInterceptor = (dispatch) => (opts, handler) => dispatch(opts, WrapHandler.wrap(handler))
 
@@ -17456,15 +17456,15 @@ module.exports = Dispatcher
 
 /***/ }),
 
-/***/ 6699:
+/***/ 3137:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const DispatcherBase = __nccwpck_require__(803)
-const { kClose, kDestroy, kClosed, kDestroyed, kDispatch, kNoProxyAgent, kHttpProxyAgent, kHttpsProxyAgent } = __nccwpck_require__(3377)
-const ProxyAgent = __nccwpck_require__(9710)
-const Agent = __nccwpck_require__(5539)
+const DispatcherBase = __nccwpck_require__(1841)
+const { kClose, kDestroy, kClosed, kDestroyed, kDispatch, kNoProxyAgent, kHttpProxyAgent, kHttpsProxyAgent } = __nccwpck_require__(6443)
+const ProxyAgent = __nccwpck_require__(6672)
+const Agent = __nccwpck_require__(7405)
 
 const DEFAULT_PORTS = {
   'http:': 80,
@@ -17609,7 +17609,7 @@ module.exports = EnvHttpProxyAgent
 
 /***/ }),
 
-/***/ 2190:
+/***/ 4660:
 /***/ ((module) => {
 
 
@@ -17751,13 +17751,13 @@ module.exports = class FixedQueue {
 
 /***/ }),
 
-/***/ 1529:
+/***/ 6815:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { InvalidArgumentError } = __nccwpck_require__(6593)
-const Client = __nccwpck_require__(271)
+const { InvalidArgumentError } = __nccwpck_require__(8707)
+const Client = __nccwpck_require__(3701)
 
 class H2CClient extends Client {
   constructor (origin, clientOpts) {
@@ -17809,15 +17809,15 @@ module.exports = H2CClient
 
 /***/ }),
 
-/***/ 8897:
+/***/ 2128:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { PoolStats } = __nccwpck_require__(4752)
-const DispatcherBase = __nccwpck_require__(803)
-const FixedQueue = __nccwpck_require__(2190)
-const { kConnected, kSize, kRunning, kPending, kQueued, kBusy, kFree, kUrl, kClose, kDestroy, kDispatch } = __nccwpck_require__(3377)
+const { PoolStats } = __nccwpck_require__(6854)
+const DispatcherBase = __nccwpck_require__(1841)
+const FixedQueue = __nccwpck_require__(4660)
+const { kConnected, kSize, kRunning, kPending, kQueued, kBusy, kFree, kUrl, kClose, kDestroy, kDispatch } = __nccwpck_require__(6443)
 
 const kClients = Symbol('clients')
 const kNeedDrain = Symbol('needDrain')
@@ -18030,7 +18030,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8014:
+/***/ 628:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -18042,14 +18042,14 @@ const {
   kAddClient,
   kGetDispatcher,
   kRemoveClient
-} = __nccwpck_require__(8897)
-const Client = __nccwpck_require__(271)
+} = __nccwpck_require__(2128)
+const Client = __nccwpck_require__(3701)
 const {
   InvalidArgumentError
-} = __nccwpck_require__(6593)
-const util = __nccwpck_require__(5386)
-const { kUrl } = __nccwpck_require__(3377)
-const buildConnector = __nccwpck_require__(5106)
+} = __nccwpck_require__(8707)
+const util = __nccwpck_require__(3440)
+const { kUrl } = __nccwpck_require__(6443)
+const buildConnector = __nccwpck_require__(9136)
 
 const kOptions = Symbol('options')
 const kConnections = Symbol('connections')
@@ -18155,20 +18155,20 @@ module.exports = Pool
 
 /***/ }),
 
-/***/ 9710:
+/***/ 6672:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { kProxy, kClose, kDestroy, kDispatch } = __nccwpck_require__(3377)
-const Agent = __nccwpck_require__(5539)
-const Pool = __nccwpck_require__(8014)
-const DispatcherBase = __nccwpck_require__(803)
-const { InvalidArgumentError, RequestAbortedError, SecureProxyConnectionError } = __nccwpck_require__(6593)
-const buildConnector = __nccwpck_require__(5106)
-const Client = __nccwpck_require__(271)
-const { channels } = __nccwpck_require__(6644)
-const Socks5ProxyAgent = __nccwpck_require__(2141)
+const { kProxy, kClose, kDestroy, kDispatch } = __nccwpck_require__(6443)
+const Agent = __nccwpck_require__(7405)
+const Pool = __nccwpck_require__(628)
+const DispatcherBase = __nccwpck_require__(1841)
+const { InvalidArgumentError, RequestAbortedError, SecureProxyConnectionError } = __nccwpck_require__(8707)
+const buildConnector = __nccwpck_require__(9136)
+const Client = __nccwpck_require__(3701)
+const { channels } = __nccwpck_require__(2414)
+const Socks5ProxyAgent = __nccwpck_require__(7223)
 
 const kAgent = Symbol('proxy agent')
 const kClient = Symbol('proxy client')
@@ -18481,13 +18481,13 @@ module.exports = ProxyAgent
 
 /***/ }),
 
-/***/ 9176:
+/***/ 50:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const Dispatcher = __nccwpck_require__(2377)
-const RetryHandler = __nccwpck_require__(3174)
+const Dispatcher = __nccwpck_require__(883)
+const RetryHandler = __nccwpck_require__(7816)
 
 class RetryAgent extends Dispatcher {
   #agent = null
@@ -18523,7 +18523,7 @@ module.exports = RetryAgent
 
 /***/ }),
 
-/***/ 3182:
+/***/ 5520:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -18535,14 +18535,14 @@ const {
   kAddClient,
   kGetDispatcher,
   kRemoveClient
-} = __nccwpck_require__(8897)
-const Client = __nccwpck_require__(271)
+} = __nccwpck_require__(2128)
+const Client = __nccwpck_require__(3701)
 const {
   InvalidArgumentError
-} = __nccwpck_require__(6593)
-const util = __nccwpck_require__(5386)
-const { kUrl } = __nccwpck_require__(3377)
-const buildConnector = __nccwpck_require__(5106)
+} = __nccwpck_require__(8707)
+const util = __nccwpck_require__(3440)
+const { kUrl } = __nccwpck_require__(6443)
+const buildConnector = __nccwpck_require__(9136)
 
 const kOptions = Symbol('options')
 const kConnections = Symbol('connections')
@@ -18667,7 +18667,7 @@ module.exports = RoundRobinPool
 
 /***/ }),
 
-/***/ 2141:
+/***/ 7223:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -18675,12 +18675,12 @@ module.exports = RoundRobinPool
 const { URL } = __nccwpck_require__(3136)
 
 let tls // include tls conditionally since it is not always available
-const DispatcherBase = __nccwpck_require__(803)
-const { InvalidArgumentError } = __nccwpck_require__(6593)
-const { Socks5Client, STATES } = __nccwpck_require__(1140)
-const { kDispatch, kClose, kDestroy } = __nccwpck_require__(3377)
-const Pool = __nccwpck_require__(8014)
-const buildConnector = __nccwpck_require__(5106)
+const DispatcherBase = __nccwpck_require__(1841)
+const { InvalidArgumentError } = __nccwpck_require__(8707)
+const { Socks5Client, STATES } = __nccwpck_require__(8082)
+const { kDispatch, kClose, kDestroy } = __nccwpck_require__(6443)
+const Pool = __nccwpck_require__(628)
+const buildConnector = __nccwpck_require__(9136)
 const { debuglog } = __nccwpck_require__(7975)
 
 const debug = debuglog('undici:socks5-proxy')
@@ -18934,7 +18934,7 @@ module.exports = Socks5ProxyAgent
 
 /***/ }),
 
-/***/ 798:
+/***/ 276:
 /***/ ((module) => {
 
 
@@ -18974,7 +18974,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4743:
+/***/ 2581:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -18983,8 +18983,8 @@ module.exports = {
 // this version number must be increased to avoid conflicts.
 const globalDispatcher = Symbol.for('undici.globalDispatcher.2')
 const legacyGlobalDispatcher = Symbol.for('undici.globalDispatcher.1')
-const { InvalidArgumentError } = __nccwpck_require__(6593)
-const Agent = __nccwpck_require__(5539)
+const { InvalidArgumentError } = __nccwpck_require__(8707)
+const Agent = __nccwpck_require__(7405)
 
 if (getGlobalDispatcher() === undefined) {
   setGlobalDispatcher(new Agent())
@@ -19040,13 +19040,13 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5238:
+/***/ 9976:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const util = __nccwpck_require__(5386)
-const { kRedirectCacheControl } = __nccwpck_require__(3377)
+const util = __nccwpck_require__(3440)
+const { kRedirectCacheControl } = __nccwpck_require__(6443)
 const {
   parseCacheControlHeader,
   hasInvalidCacheControlDirective,
@@ -19054,7 +19054,7 @@ const {
   hasVaryStar,
   isInvalidOrWildcardVaryHeader,
   isEtagUsable
-} = __nccwpck_require__(9901)
+} = __nccwpck_require__(7659)
 
 /**
  * A suppressed redirect hop recorded by the redirect handler. Carried on
@@ -19066,7 +19066,7 @@ const {
  * @property {import('../../types/header.d.ts').IncomingHttpHeaders} headers The hop's response headers.
  * @property {number} receivedAt The time the hop's response headers were received.
  */
-const { parseHttpDate } = __nccwpck_require__(1379)
+const { parseHttpDate } = __nccwpck_require__(5453)
 
 function noop () {}
 
@@ -20228,7 +20228,7 @@ module.exports = CacheHandler
 
 /***/ }),
 
-/***/ 4095:
+/***/ 7133:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -20359,13 +20359,13 @@ module.exports = CacheRevalidationHandler
 
 /***/ }),
 
-/***/ 6949:
+/***/ 8155:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
-const WrapHandler = __nccwpck_require__(6768)
+const WrapHandler = __nccwpck_require__(9510)
 
 /**
  * @deprecated
@@ -20433,12 +20433,12 @@ module.exports = class DecoratorHandler {
 
 /***/ }),
 
-/***/ 1857:
+/***/ 3599:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { RequestAbortedError } = __nccwpck_require__(6593)
+const { RequestAbortedError } = __nccwpck_require__(8707)
 
 /**
  * @typedef {import('../../types/dispatcher.d.ts').default.DispatchHandler} DispatchHandler
@@ -20944,15 +20944,15 @@ module.exports = DeduplicationHandler
 
 /***/ }),
 
-/***/ 3216:
+/***/ 8754:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const util = __nccwpck_require__(5386)
-const { kBodyUsed, kRedirectCacheControl } = __nccwpck_require__(3377)
+const util = __nccwpck_require__(3440)
+const { kBodyUsed, kRedirectCacheControl } = __nccwpck_require__(6443)
 const assert = __nccwpck_require__(4589)
-const { InvalidArgumentError } = __nccwpck_require__(6593)
+const { InvalidArgumentError } = __nccwpck_require__(8707)
 const EE = __nccwpck_require__(8474)
 
 const redirectableStatusCodes = [300, 301, 302, 303, 307, 308]
@@ -21224,20 +21224,20 @@ module.exports = RedirectHandler
 
 /***/ }),
 
-/***/ 3174:
+/***/ 7816:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 const assert = __nccwpck_require__(4589)
 
-const { kRetryHandlerDefaultRetry } = __nccwpck_require__(3377)
-const { RequestRetryError } = __nccwpck_require__(6593)
-const WrapHandler = __nccwpck_require__(6768)
+const { kRetryHandlerDefaultRetry } = __nccwpck_require__(6443)
+const { RequestRetryError } = __nccwpck_require__(8707)
+const WrapHandler = __nccwpck_require__(9510)
 const {
   isDisturbed,
   parseRangeHeader,
   wrapRequestBody
-} = __nccwpck_require__(5386)
+} = __nccwpck_require__(3440)
 
 function calculateRetryAfterHeader (retryAfter) {
   const retryTime = new Date(retryAfter).getTime()
@@ -21735,13 +21735,13 @@ module.exports = RetryHandler
 
 /***/ }),
 
-/***/ 5019:
+/***/ 2365:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { parseHeaders } = __nccwpck_require__(5386)
-const { InvalidArgumentError } = __nccwpck_require__(6593)
+const { parseHeaders } = __nccwpck_require__(3440)
+const { InvalidArgumentError } = __nccwpck_require__(8707)
 
 const kResume = Symbol('resume')
 
@@ -21848,12 +21848,12 @@ module.exports = class UnwrapHandler {
 
 /***/ }),
 
-/***/ 6768:
+/***/ 9510:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { InvalidArgumentError } = __nccwpck_require__(6593)
+const { InvalidArgumentError } = __nccwpck_require__(8707)
 
 module.exports = class WrapHandler {
   #handler
@@ -21960,17 +21960,17 @@ function toRawHeaderValue (value) {
 
 /***/ }),
 
-/***/ 4856:
+/***/ 5542:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
 const { Readable } = __nccwpck_require__(7075)
-const util = __nccwpck_require__(5386)
-const CacheHandler = __nccwpck_require__(5238)
-const MemoryCacheStore = __nccwpck_require__(5055)
-const CacheRevalidationHandler = __nccwpck_require__(4095)
+const util = __nccwpck_require__(3440)
+const CacheHandler = __nccwpck_require__(9976)
+const MemoryCacheStore = __nccwpck_require__(4889)
+const CacheRevalidationHandler = __nccwpck_require__(7133)
 const {
   assertCacheStore,
   assertCacheMethods,
@@ -21980,9 +21980,9 @@ const {
   isInvalidOrWildcardVaryHeader,
   parseVaryHeader,
   isEtagUsable
-} = __nccwpck_require__(9901)
-const { AbortError } = __nccwpck_require__(6593)
-const { parseHttpDate } = __nccwpck_require__(1379)
+} = __nccwpck_require__(7659)
+const { AbortError } = __nccwpck_require__(8707)
+const { parseHttpDate } = __nccwpck_require__(5453)
 
 /**
  * @param {(string | RegExp)[] | undefined} origins
@@ -22713,16 +22713,16 @@ module.exports = (opts = {}) => {
 
 /***/ }),
 
-/***/ 1767:
+/***/ 557:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { createInflate, createGunzip, createBrotliDecompress, createZstdDecompress } = __nccwpck_require__(8522)
 const { pipeline, Transform: TransformStream } = __nccwpck_require__(7075)
-const { InvalidArgumentError, ResponseExceededMaxSizeError } = __nccwpck_require__(6593)
-const DecoratorHandler = __nccwpck_require__(6949)
-const { runtimeFeatures } = __nccwpck_require__(5459)
+const { InvalidArgumentError, ResponseExceededMaxSizeError } = __nccwpck_require__(8707)
+const DecoratorHandler = __nccwpck_require__(8155)
+const { runtimeFeatures } = __nccwpck_require__(313)
 
 /** @typedef {import('node:stream').Transform} Transform */
 /** @typedef {import('node:stream').Transform} Controller */
@@ -23287,15 +23287,15 @@ module.exports = createDecompressInterceptor
 
 /***/ }),
 
-/***/ 8654:
+/***/ 7240:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const diagnosticsChannel = __nccwpck_require__(3053)
-const util = __nccwpck_require__(5386)
-const DeduplicationHandler = __nccwpck_require__(1857)
-const { normalizeHeaders, makeCacheKey, makeDeduplicationKey } = __nccwpck_require__(9901)
+const util = __nccwpck_require__(3440)
+const DeduplicationHandler = __nccwpck_require__(3599)
+const { normalizeHeaders, makeCacheKey, makeDeduplicationKey } = __nccwpck_require__(7659)
 
 const pendingRequestsChannel = diagnosticsChannel.channel('undici:request:pending-requests')
 
@@ -23411,14 +23411,14 @@ module.exports = (opts = {}) => {
 
 /***/ }),
 
-/***/ 6149:
+/***/ 379:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 const { isIP } = __nccwpck_require__(7030)
 const { lookup } = __nccwpck_require__(610)
-const DecoratorHandler = __nccwpck_require__(6949)
-const { InvalidArgumentError, InformationalError } = __nccwpck_require__(6593)
+const DecoratorHandler = __nccwpck_require__(8155)
+const { InvalidArgumentError, InformationalError } = __nccwpck_require__(8707)
 const maxInt = Math.pow(2, 31) - 1
 
 function hasSafeIterator (headers) {
@@ -23989,13 +23989,13 @@ module.exports = interceptorOpts => {
 
 /***/ }),
 
-/***/ 5786:
+/***/ 8060:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { InvalidArgumentError, RequestAbortedError } = __nccwpck_require__(6593)
-const DecoratorHandler = __nccwpck_require__(6949)
+const { InvalidArgumentError, RequestAbortedError } = __nccwpck_require__(8707)
+const DecoratorHandler = __nccwpck_require__(8155)
 
 class DumpHandler extends DecoratorHandler {
   #maxSize = 1024 * 1024
@@ -24095,12 +24095,12 @@ module.exports = createDumpInterceptor
 
 /***/ }),
 
-/***/ 1068:
+/***/ 1514:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const RedirectHandler = __nccwpck_require__(3216)
+const RedirectHandler = __nccwpck_require__(8754)
 
 function createRedirectInterceptor ({ maxRedirections: defaultMaxRedirections } = {}) {
   return (dispatch) => {
@@ -24123,14 +24123,14 @@ module.exports = createRedirectInterceptor
 
 /***/ }),
 
-/***/ 5960:
+/***/ 8918:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 // const { parseHeaders } = require('../core/util')
-const DecoratorHandler = __nccwpck_require__(6949)
-const { ResponseError } = __nccwpck_require__(6593)
+const DecoratorHandler = __nccwpck_require__(8155)
+const { ResponseError } = __nccwpck_require__(8707)
 
 class ResponseErrorHandler extends DecoratorHandler {
   #statusCode
@@ -24225,11 +24225,11 @@ module.exports = () => {
 
 /***/ }),
 
-/***/ 9636:
+/***/ 2026:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
-const RetryHandler = __nccwpck_require__(3174)
+const RetryHandler = __nccwpck_require__(7816)
 
 module.exports = globalOpts => {
   return dispatch => {
@@ -24251,13 +24251,13 @@ module.exports = globalOpts => {
 
 /***/ }),
 
-/***/ 6402:
+/***/ 2824:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.SPECIAL_HEADERS = exports.MINOR = exports.MAJOR = exports.HTAB_SP_VCHAR_OBS_TEXT = exports.QUOTED_STRING = exports.CONNECTION_TOKEN_CHARS = exports.HEADER_CHARS = exports.TOKEN = exports.HEX = exports.URL_CHAR = exports.USERINFO_CHARS = exports.MARK = exports.ALPHANUM = exports.NUM = exports.HEX_MAP = exports.NUM_MAP = exports.ALPHA = exports.STATUSES_HTTP = exports.H_METHOD_MAP = exports.METHOD_MAP = exports.METHODS_RTSP = exports.METHODS_ICE = exports.METHODS_HTTP = exports.HEADER_STATE = exports.FINISH = exports.STATUSES = exports.METHODS = exports.LENIENT_FLAGS = exports.FLAGS = exports.TYPE = exports.ERROR = void 0;
-const utils_1 = __nccwpck_require__(6650);
+const utils_1 = __nccwpck_require__(172);
 // Emums
 exports.ERROR = {
     OK: 0,
@@ -24789,7 +24789,7 @@ exports["default"] = {
 
 /***/ }),
 
-/***/ 9240:
+/***/ 3870:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 /* module decorator */ module = __nccwpck_require__.nmd(module);
@@ -24812,7 +24812,7 @@ Object.defineProperty(module, 'exports', {
 
 /***/ }),
 
-/***/ 9968:
+/***/ 3434:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 /* module decorator */ module = __nccwpck_require__.nmd(module);
@@ -24835,7 +24835,7 @@ Object.defineProperty(module, 'exports', {
 
 /***/ }),
 
-/***/ 6650:
+/***/ 172:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -24854,13 +24854,13 @@ function enumToMap(obj, filter = [], exceptions = []) {
 
 /***/ }),
 
-/***/ 587:
+/***/ 7501:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { kClients } = __nccwpck_require__(3377)
-const Agent = __nccwpck_require__(5539)
+const { kClients } = __nccwpck_require__(6443)
+const Agent = __nccwpck_require__(7405)
 const {
   kAgent,
   kMockAgentSet,
@@ -24878,14 +24878,14 @@ const {
   kMockAgentAcceptsNonStandardSearchParameters,
   kMockCallHistoryAddLog,
   kIgnoreTrailingSlash
-} = __nccwpck_require__(2539)
-const MockClient = __nccwpck_require__(2839)
-const MockPool = __nccwpck_require__(3926)
-const { matchValue, normalizeSearchParams, buildAndValidateMockOptions, normalizeOrigin } = __nccwpck_require__(463)
-const { InvalidArgumentError, UndiciError } = __nccwpck_require__(6593)
-const Dispatcher = __nccwpck_require__(2377)
-const PendingInterceptorsFormatter = __nccwpck_require__(2708)
-const { MockCallHistory } = __nccwpck_require__(5433)
+} = __nccwpck_require__(1117)
+const MockClient = __nccwpck_require__(7365)
+const MockPool = __nccwpck_require__(4004)
+const { matchValue, normalizeSearchParams, buildAndValidateMockOptions, normalizeOrigin } = __nccwpck_require__(3397)
+const { InvalidArgumentError, UndiciError } = __nccwpck_require__(8707)
+const Dispatcher = __nccwpck_require__(883)
+const PendingInterceptorsFormatter = __nccwpck_require__(6142)
+const { MockCallHistory } = __nccwpck_require__(431)
 
 class MockAgent extends Dispatcher {
   constructor (opts = {}) {
@@ -25093,13 +25093,13 @@ module.exports = MockAgent
 
 /***/ }),
 
-/***/ 5433:
+/***/ 431:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { kMockCallHistoryAddLog } = __nccwpck_require__(2539)
-const { InvalidArgumentError } = __nccwpck_require__(6593)
+const { kMockCallHistoryAddLog } = __nccwpck_require__(1117)
+const { InvalidArgumentError } = __nccwpck_require__(8707)
 
 function handleFilterCallsWithOptions (criteria, options, handler, store, allLogs) {
   switch (options.operator) {
@@ -25348,14 +25348,14 @@ module.exports.MockCallHistoryLog = MockCallHistoryLog
 
 /***/ }),
 
-/***/ 2839:
+/***/ 7365:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { promisify } = __nccwpck_require__(7975)
-const Client = __nccwpck_require__(271)
-const { buildMockDispatch } = __nccwpck_require__(463)
+const Client = __nccwpck_require__(3701)
+const { buildMockDispatch } = __nccwpck_require__(3397)
 const {
   kDispatches,
   kMockAgent,
@@ -25365,10 +25365,10 @@ const {
   kOriginalDispatch,
   kConnected,
   kIgnoreTrailingSlash
-} = __nccwpck_require__(2539)
-const { MockInterceptor } = __nccwpck_require__(7073)
-const Symbols = __nccwpck_require__(3377)
-const { InvalidArgumentError } = __nccwpck_require__(6593)
+} = __nccwpck_require__(1117)
+const { MockInterceptor } = __nccwpck_require__(1511)
+const Symbols = __nccwpck_require__(6443)
+const { InvalidArgumentError } = __nccwpck_require__(8707)
 
 /**
  * MockClient provides an API that extends the Client to influence the mockDispatches.
@@ -25423,12 +25423,12 @@ module.exports = MockClient
 
 /***/ }),
 
-/***/ 5347:
+/***/ 2429:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { UndiciError } = __nccwpck_require__(6593)
+const { UndiciError } = __nccwpck_require__(8707)
 
 const kMockNotMatchedError = Symbol.for('undici.error.UND_MOCK_ERR_MOCK_NOT_MATCHED')
 
@@ -25459,12 +25459,12 @@ module.exports = {
 
 /***/ }),
 
-/***/ 7073:
+/***/ 1511:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { getResponseData, buildKey, addMockDispatch } = __nccwpck_require__(463)
+const { getResponseData, buildKey, addMockDispatch } = __nccwpck_require__(3397)
 const {
   kDispatches,
   kDispatchKey,
@@ -25473,9 +25473,9 @@ const {
   kContentLength,
   kMockDispatch,
   kIgnoreTrailingSlash
-} = __nccwpck_require__(2539)
-const { InvalidArgumentError } = __nccwpck_require__(6593)
-const { serializePathWithQuery } = __nccwpck_require__(5386)
+} = __nccwpck_require__(1117)
+const { InvalidArgumentError } = __nccwpck_require__(8707)
+const { serializePathWithQuery } = __nccwpck_require__(3440)
 
 /**
  * Defines the scope API for an interceptor reply
@@ -25675,14 +25675,14 @@ module.exports.MockScope = MockScope
 
 /***/ }),
 
-/***/ 3926:
+/***/ 4004:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { promisify } = __nccwpck_require__(7975)
-const Pool = __nccwpck_require__(8014)
-const { buildMockDispatch } = __nccwpck_require__(463)
+const Pool = __nccwpck_require__(628)
+const { buildMockDispatch } = __nccwpck_require__(3397)
 const {
   kDispatches,
   kMockAgent,
@@ -25692,10 +25692,10 @@ const {
   kOriginalDispatch,
   kConnected,
   kIgnoreTrailingSlash
-} = __nccwpck_require__(2539)
-const { MockInterceptor } = __nccwpck_require__(7073)
-const Symbols = __nccwpck_require__(3377)
-const { InvalidArgumentError } = __nccwpck_require__(6593)
+} = __nccwpck_require__(1117)
+const { MockInterceptor } = __nccwpck_require__(1511)
+const Symbols = __nccwpck_require__(6443)
+const { InvalidArgumentError } = __nccwpck_require__(8707)
 
 /**
  * MockPool provides an API that extends the Pool to influence the mockDispatches.
@@ -25750,7 +25750,7 @@ module.exports = MockPool
 
 /***/ }),
 
-/***/ 2539:
+/***/ 1117:
 /***/ ((module) => {
 
 
@@ -25789,12 +25789,12 @@ module.exports = {
 
 /***/ }),
 
-/***/ 463:
+/***/ 3397:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { MockNotMatchedError } = __nccwpck_require__(5347)
+const { MockNotMatchedError } = __nccwpck_require__(2429)
 const {
   kDispatches,
   kMockAgent,
@@ -25802,15 +25802,15 @@ const {
   kOrigin,
   kGetNetConnect,
   kTotalDispatchCount
-} = __nccwpck_require__(2539)
-const { serializePathWithQuery } = __nccwpck_require__(5386)
+} = __nccwpck_require__(1117)
+const { serializePathWithQuery } = __nccwpck_require__(3440)
 const { STATUS_CODES } = __nccwpck_require__(7067)
 const {
   types: {
     isPromise
   }
 } = __nccwpck_require__(7975)
-const { InvalidArgumentError } = __nccwpck_require__(6593)
+const { InvalidArgumentError } = __nccwpck_require__(8707)
 
 function matchValue (match, value) {
   if (typeof match === 'string') {
@@ -26282,7 +26282,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 2708:
+/***/ 6142:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -26332,17 +26332,17 @@ module.exports = class PendingInterceptorsFormatter {
 
 /***/ }),
 
-/***/ 8705:
+/***/ 5095:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const Agent = __nccwpck_require__(5539)
-const MockAgent = __nccwpck_require__(587)
-const { SnapshotRecorder } = __nccwpck_require__(7096)
-const WrapHandler = __nccwpck_require__(6768)
-const { InvalidArgumentError, UndiciError } = __nccwpck_require__(6593)
-const { validateSnapshotMode } = __nccwpck_require__(9249)
+const Agent = __nccwpck_require__(7405)
+const MockAgent = __nccwpck_require__(7501)
+const { SnapshotRecorder } = __nccwpck_require__(3766)
+const WrapHandler = __nccwpck_require__(9510)
+const { InvalidArgumentError, UndiciError } = __nccwpck_require__(8707)
+const { validateSnapshotMode } = __nccwpck_require__(9683)
 
 const kSnapshotRecorder = Symbol('kSnapshotRecorder')
 const kSnapshotMode = Symbol('kSnapshotMode')
@@ -26692,7 +26692,7 @@ module.exports = SnapshotAgent
 
 /***/ }),
 
-/***/ 7096:
+/***/ 3766:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -26700,8 +26700,8 @@ module.exports = SnapshotAgent
 const { writeFile, readFile, mkdir } = __nccwpck_require__(1455)
 const { dirname, resolve } = __nccwpck_require__(6760)
 const { setTimeout, clearTimeout } = __nccwpck_require__(7997)
-const { InvalidArgumentError, UndiciError } = __nccwpck_require__(6593)
-const { hashId, isUrlExcludedFactory, normalizeHeaders, createHeaderFilters } = __nccwpck_require__(9249)
+const { InvalidArgumentError, UndiciError } = __nccwpck_require__(8707)
+const { hashId, isUrlExcludedFactory, normalizeHeaders, createHeaderFilters } = __nccwpck_require__(9683)
 
 /**
  * @typedef {Object} SnapshotRequestOptions
@@ -27287,13 +27287,13 @@ module.exports = { SnapshotRecorder, formatRequestKey, createRequestHash, filter
 
 /***/ }),
 
-/***/ 9249:
+/***/ 9683:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { InvalidArgumentError } = __nccwpck_require__(6593)
-const { runtimeFeatures } = __nccwpck_require__(5459)
+const { InvalidArgumentError } = __nccwpck_require__(8707)
+const { runtimeFeatures } = __nccwpck_require__(313)
 
 /**
  * @typedef {Object} HeaderFilters
@@ -27452,7 +27452,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9901:
+/***/ 7659:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -27462,9 +27462,9 @@ const {
   pathHasQueryOrFragment,
   hasSafeIterator,
   isValidHTTPToken
-} = __nccwpck_require__(5386)
+} = __nccwpck_require__(3440)
 
-const { serializePathWithQuery } = __nccwpck_require__(5386)
+const { serializePathWithQuery } = __nccwpck_require__(3440)
 
 const MAX_DELTA_SECONDS = 2147483647
 const RESTRICTIVE_DIRECTIVE_NAMES = ['no-store', 'private', 'no-cache']
@@ -28168,7 +28168,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1379:
+/***/ 5453:
 /***/ ((module) => {
 
 
@@ -28845,7 +28845,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 2370:
+/***/ 6436:
 /***/ ((module) => {
 
 
@@ -28880,7 +28880,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5459:
+/***/ 313:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -29011,7 +29011,7 @@ module.exports["default"] = instance
 
 /***/ }),
 
-/***/ 4752:
+/***/ 6854:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -29023,7 +29023,7 @@ const {
   kSize,
   kFree,
   kQueued
-} = __nccwpck_require__(3377)
+} = __nccwpck_require__(6443)
 
 class ClientStats {
   constructor (client) {
@@ -29050,7 +29050,7 @@ module.exports = { ClientStats, PoolStats }
 
 /***/ }),
 
-/***/ 5929:
+/***/ 6603:
 /***/ ((module) => {
 
 
@@ -29482,22 +29482,22 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3892:
+/***/ 9634:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
 
-const { kConstruct } = __nccwpck_require__(3377)
-const { urlEquals, getFieldValues } = __nccwpck_require__(2012)
-const { kEnumerableProperty, isDisturbed } = __nccwpck_require__(5386)
-const { webidl } = __nccwpck_require__(8321)
-const { cloneResponse, fromInnerResponse, getResponseState } = __nccwpck_require__(9317)
-const { Request, fromInnerRequest, getRequestState } = __nccwpck_require__(3713)
-const { fetching } = __nccwpck_require__(6860)
-const { urlIsHttpHttpsScheme, readAllBytes } = __nccwpck_require__(1118)
-const { createDeferredPromise } = __nccwpck_require__(2370)
+const { kConstruct } = __nccwpck_require__(6443)
+const { urlEquals, getFieldValues } = __nccwpck_require__(6798)
+const { kEnumerableProperty, isDisturbed } = __nccwpck_require__(3440)
+const { webidl } = __nccwpck_require__(7879)
+const { cloneResponse, fromInnerResponse, getResponseState } = __nccwpck_require__(9051)
+const { Request, fromInnerRequest, getRequestState } = __nccwpck_require__(9967)
+const { fetching } = __nccwpck_require__(4398)
+const { urlIsHttpHttpsScheme, readAllBytes } = __nccwpck_require__(3168)
+const { createDeferredPromise } = __nccwpck_require__(6436)
 
 /**
  * @see https://w3c.github.io/ServiceWorker/#dfn-cache-batch-operation
@@ -30353,15 +30353,15 @@ module.exports = {
 
 /***/ }),
 
-/***/ 7403:
+/***/ 3245:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { Cache } = __nccwpck_require__(3892)
-const { webidl } = __nccwpck_require__(8321)
-const { kEnumerableProperty } = __nccwpck_require__(5386)
-const { kConstruct } = __nccwpck_require__(3377)
+const { Cache } = __nccwpck_require__(9634)
+const { webidl } = __nccwpck_require__(7879)
+const { kEnumerableProperty } = __nccwpck_require__(3440)
+const { kConstruct } = __nccwpck_require__(6443)
 
 class CacheStorage {
   /**
@@ -30512,14 +30512,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 2012:
+/***/ 6798:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
-const { URLSerializer } = __nccwpck_require__(782)
-const { isValidHeaderName } = __nccwpck_require__(1118)
+const { URLSerializer } = __nccwpck_require__(1900)
+const { isValidHeaderName } = __nccwpck_require__(3168)
 
 /**
  * @see https://url.spec.whatwg.org/#concept-url-equals
@@ -30564,7 +30564,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9922:
+/***/ 1276:
 /***/ ((module) => {
 
 
@@ -30583,15 +30583,15 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8495:
+/***/ 9061:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { parseSetCookie } = __nccwpck_require__(5816)
-const { stringify } = __nccwpck_require__(2095)
-const { webidl } = __nccwpck_require__(8321)
-const { Headers } = __nccwpck_require__(5662)
+const { parseSetCookie } = __nccwpck_require__(1978)
+const { stringify } = __nccwpck_require__(7797)
+const { webidl } = __nccwpck_require__(7879)
+const { Headers } = __nccwpck_require__(660)
 
 const brandChecks = webidl.brandCheckMultiple([Headers, globalThis.Headers].filter(Boolean))
 
@@ -30791,14 +30791,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5816:
+/***/ 1978:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { collectASequenceOfCodePointsFast } = __nccwpck_require__(5326)
-const { maxNameValuePairSize, maxAttributeValueSize } = __nccwpck_require__(9922)
-const { isCTLExcludingHtab } = __nccwpck_require__(2095)
+const { collectASequenceOfCodePointsFast } = __nccwpck_require__(8116)
+const { maxNameValuePairSize, maxAttributeValueSize } = __nccwpck_require__(1276)
+const { isCTLExcludingHtab } = __nccwpck_require__(7797)
 const assert = __nccwpck_require__(4589)
 
 /**
@@ -31113,7 +31113,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 2095:
+/***/ 7797:
 /***/ ((module) => {
 
 
@@ -31491,13 +31491,13 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6301:
+/***/ 4031:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 const buffer = __nccwpck_require__(4573)
 const { Transform } = __nccwpck_require__(7075)
-const { isASCIINumber, isValidLastEventId } = __nccwpck_require__(625)
+const { isASCIINumber, isValidLastEventId } = __nccwpck_require__(4811)
 
 /**
  * @type {number[]} BOM
@@ -32073,22 +32073,22 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6376:
+/***/ 1238:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { pipeline } = __nccwpck_require__(7075)
-const { fetching } = __nccwpck_require__(6860)
-const { makeRequest } = __nccwpck_require__(3713)
-const { webidl } = __nccwpck_require__(8321)
-const { EventSourceStream } = __nccwpck_require__(6301)
-const { parseMIMEType } = __nccwpck_require__(782)
-const { createFastMessageEvent } = __nccwpck_require__(6814)
-const { isNetworkError } = __nccwpck_require__(9317)
-const { kEnumerableProperty } = __nccwpck_require__(5386)
-const { environmentSettingsObject } = __nccwpck_require__(1118)
-const { getGlobalDispatcher } = __nccwpck_require__(4743)
+const { fetching } = __nccwpck_require__(4398)
+const { makeRequest } = __nccwpck_require__(9967)
+const { webidl } = __nccwpck_require__(7879)
+const { EventSourceStream } = __nccwpck_require__(4031)
+const { parseMIMEType } = __nccwpck_require__(1900)
+const { createFastMessageEvent } = __nccwpck_require__(5188)
+const { isNetworkError } = __nccwpck_require__(9051)
+const { kEnumerableProperty } = __nccwpck_require__(3440)
+const { environmentSettingsObject } = __nccwpck_require__(3168)
+const { getGlobalDispatcher } = __nccwpck_require__(2581)
 
 let experimentalWarned = false
 
@@ -32584,7 +32584,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 625:
+/***/ 4811:
 /***/ ((module) => {
 
 
@@ -32620,29 +32620,29 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6962:
+/***/ 4492:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const util = __nccwpck_require__(5386)
+const util = __nccwpck_require__(3440)
 const {
   ReadableStreamFrom,
   readableStreamClose,
   fullyReadBody,
   extractMimeType
-} = __nccwpck_require__(1118)
-const { FormData, setFormDataState } = __nccwpck_require__(8440)
-const { webidl } = __nccwpck_require__(8321)
+} = __nccwpck_require__(3168)
+const { FormData, setFormDataState } = __nccwpck_require__(5910)
+const { webidl } = __nccwpck_require__(7879)
 const assert = __nccwpck_require__(4589)
 const { isErrored, isDisturbed } = __nccwpck_require__(7075)
 const { isUint8Array } = __nccwpck_require__(3429)
-const { serializeAMimeType } = __nccwpck_require__(782)
-const { multipartFormDataParser } = __nccwpck_require__(4646)
-const { createDeferredPromise } = __nccwpck_require__(2370)
-const { parseJSONFromBytes } = __nccwpck_require__(5326)
-const { utf8DecodeBytes } = __nccwpck_require__(798)
-const { runtimeFeatures } = __nccwpck_require__(5459)
+const { serializeAMimeType } = __nccwpck_require__(1900)
+const { multipartFormDataParser } = __nccwpck_require__(116)
+const { createDeferredPromise } = __nccwpck_require__(6436)
+const { parseJSONFromBytes } = __nccwpck_require__(8116)
+const { utf8DecodeBytes } = __nccwpck_require__(276)
+const { runtimeFeatures } = __nccwpck_require__(313)
 
 const random = runtimeFeatures.has('crypto')
   ? (__nccwpck_require__(7598).randomInt)
@@ -33145,7 +33145,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6833:
+/***/ 4495:
 /***/ ((module) => {
 
 
@@ -33283,13 +33283,13 @@ module.exports = {
 
 /***/ }),
 
-/***/ 782:
+/***/ 1900:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
-const { forgivingBase64, collectASequenceOfCodePoints, collectASequenceOfCodePointsFast, isomorphicDecode, removeASCIIWhitespace, removeChars } = __nccwpck_require__(5326)
+const { forgivingBase64, collectASequenceOfCodePoints, collectASequenceOfCodePointsFast, isomorphicDecode, removeASCIIWhitespace, removeChars } = __nccwpck_require__(8116)
 
 const encoder = new TextEncoder()
 
@@ -33886,17 +33886,17 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4646:
+/***/ 116:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { bufferToLowerCasedHeaderName } = __nccwpck_require__(5386)
-const { HTTP_TOKEN_CODEPOINTS } = __nccwpck_require__(782)
-const { makeEntry } = __nccwpck_require__(8440)
-const { webidl } = __nccwpck_require__(8321)
+const { bufferToLowerCasedHeaderName } = __nccwpck_require__(3440)
+const { HTTP_TOKEN_CODEPOINTS } = __nccwpck_require__(1900)
+const { makeEntry } = __nccwpck_require__(5910)
+const { webidl } = __nccwpck_require__(7879)
 const assert = __nccwpck_require__(4589)
-const { isomorphicDecode } = __nccwpck_require__(5326)
+const { isomorphicDecode } = __nccwpck_require__(8116)
 
 const dd = Buffer.from('--')
 const decoder = new TextDecoder()
@@ -34479,14 +34479,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8440:
+/***/ 5910:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { iteratorMixin } = __nccwpck_require__(1118)
-const { kEnumerableProperty } = __nccwpck_require__(5386)
-const { webidl } = __nccwpck_require__(8321)
+const { iteratorMixin } = __nccwpck_require__(3168)
+const { kEnumerableProperty } = __nccwpck_require__(3440)
+const { webidl } = __nccwpck_require__(7879)
 const nodeUtil = __nccwpck_require__(7975)
 
 // https://xhr.spec.whatwg.org/#formdata
@@ -34745,7 +34745,7 @@ module.exports = { FormData, makeEntry, setFormDataState }
 
 /***/ }),
 
-/***/ 8709:
+/***/ 1059:
 /***/ ((module) => {
 
 
@@ -34792,21 +34792,21 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5662:
+/***/ 660:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 // https://github.com/Ethan-Arrowood/undici-fetch
 
 
 
-const { kConstruct } = __nccwpck_require__(3377)
-const { kEnumerableProperty } = __nccwpck_require__(5386)
+const { kConstruct } = __nccwpck_require__(6443)
+const { kEnumerableProperty } = __nccwpck_require__(3440)
 const {
   iteratorMixin,
   isValidHeaderName,
   isValidHeaderValue
-} = __nccwpck_require__(1118)
-const { webidl } = __nccwpck_require__(8321)
+} = __nccwpck_require__(3168)
+const { webidl } = __nccwpck_require__(7879)
 const assert = __nccwpck_require__(4589)
 const util = __nccwpck_require__(7975)
 
@@ -35518,7 +35518,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6860:
+/***/ 4398:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 // https://github.com/Ethan-Arrowood/undici-fetch
@@ -35532,9 +35532,9 @@ const {
   makeResponse,
   fromInnerResponse,
   getResponseState
-} = __nccwpck_require__(9317)
-const { HeadersList } = __nccwpck_require__(5662)
-const { Request, cloneRequest, getRequestDispatcher, getRequestState } = __nccwpck_require__(3713)
+} = __nccwpck_require__(9051)
+const { HeadersList } = __nccwpck_require__(660)
+const { Request, cloneRequest, getRequestDispatcher, getRequestState } = __nccwpck_require__(9967)
 const zlib = __nccwpck_require__(8522)
 const {
   makePolicyContainer,
@@ -35569,27 +35569,27 @@ const {
   hasAuthenticationEntry,
   includesCredentials,
   isTraversableNavigable
-} = __nccwpck_require__(1118)
+} = __nccwpck_require__(3168)
 const assert = __nccwpck_require__(4589)
-const { safelyExtractBody, extractBody } = __nccwpck_require__(6962)
+const { safelyExtractBody, extractBody } = __nccwpck_require__(4492)
 const {
   redirectStatusSet,
   nullBodyStatus,
   safeMethodsSet,
   requestBodyHeader,
   subresourceSet
-} = __nccwpck_require__(6833)
+} = __nccwpck_require__(4495)
 const EE = __nccwpck_require__(8474)
 const { Readable, pipeline, finished, isErrored, isReadable } = __nccwpck_require__(7075)
-const { addAbortListener, bufferToLowerCasedHeaderName } = __nccwpck_require__(5386)
-const { dataURLProcessor, serializeAMimeType, minimizeSupportedMimeType } = __nccwpck_require__(782)
-const { getGlobalDispatcher } = __nccwpck_require__(4743)
-const { webidl } = __nccwpck_require__(8321)
+const { addAbortListener, bufferToLowerCasedHeaderName } = __nccwpck_require__(3440)
+const { dataURLProcessor, serializeAMimeType, minimizeSupportedMimeType } = __nccwpck_require__(1900)
+const { getGlobalDispatcher } = __nccwpck_require__(2581)
+const { webidl } = __nccwpck_require__(7879)
 const { STATUS_CODES } = __nccwpck_require__(7067)
-const { bytesMatch } = __nccwpck_require__(316)
-const { createDeferredPromise } = __nccwpck_require__(2370)
-const { isomorphicEncode } = __nccwpck_require__(5326)
-const { runtimeFeatures } = __nccwpck_require__(5459)
+const { bytesMatch } = __nccwpck_require__(5082)
+const { createDeferredPromise } = __nccwpck_require__(6436)
+const { isomorphicEncode } = __nccwpck_require__(8116)
+const { runtimeFeatures } = __nccwpck_require__(313)
 
 // Node.js v23.8.0+ and v22.15.0+ supports Zstandard
 const hasZstd = runtimeFeatures.has('zstd')
@@ -37938,22 +37938,22 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3713:
+/***/ 9967:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 /* globals AbortController */
 
 
 
-const { extractBody, mixinBody, cloneBody, bodyUnusable } = __nccwpck_require__(6962)
-const { Headers, fill: fillHeaders, HeadersList, setHeadersGuard, getHeadersGuard, setHeadersList, getHeadersList } = __nccwpck_require__(5662)
-const util = __nccwpck_require__(5386)
+const { extractBody, mixinBody, cloneBody, bodyUnusable } = __nccwpck_require__(4492)
+const { Headers, fill: fillHeaders, HeadersList, setHeadersGuard, getHeadersGuard, setHeadersList, getHeadersList } = __nccwpck_require__(660)
+const util = __nccwpck_require__(3440)
 const nodeUtil = __nccwpck_require__(7975)
 const {
   isValidHTTPToken,
   sameOrigin,
   environmentSettingsObject
-} = __nccwpck_require__(1118)
+} = __nccwpck_require__(3168)
 const {
   forbiddenMethodsSet,
   corsSafeListedMethodsSet,
@@ -37963,11 +37963,11 @@ const {
   requestCredentials,
   requestCache,
   requestDuplex
-} = __nccwpck_require__(6833)
+} = __nccwpck_require__(4495)
 const { kEnumerableProperty, normalizedMethodRecordsBase, normalizedMethodRecords } = util
-const { webidl } = __nccwpck_require__(8321)
-const { URLSerializer } = __nccwpck_require__(782)
-const { kConstruct } = __nccwpck_require__(3377)
+const { webidl } = __nccwpck_require__(7879)
+const { URLSerializer } = __nccwpck_require__(1900)
+const { kConstruct } = __nccwpck_require__(6443)
 const assert = __nccwpck_require__(4589)
 const { getMaxListeners, setMaxListeners, defaultMaxListeners } = __nccwpck_require__(8474)
 
@@ -39060,14 +39060,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9317:
+/***/ 9051:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { Headers, HeadersList, fill, getHeadersGuard, setHeadersGuard, setHeadersList } = __nccwpck_require__(5662)
-const { extractBody, cloneBody, mixinBody, streamRegistry, bodyUnusable } = __nccwpck_require__(6962)
-const util = __nccwpck_require__(5386)
+const { Headers, HeadersList, fill, getHeadersGuard, setHeadersGuard, setHeadersList } = __nccwpck_require__(660)
+const { extractBody, cloneBody, mixinBody, streamRegistry, bodyUnusable } = __nccwpck_require__(4492)
+const util = __nccwpck_require__(3440)
 const nodeUtil = __nccwpck_require__(7975)
 const { kEnumerableProperty } = util
 const {
@@ -39076,16 +39076,16 @@ const {
   isAborted,
   isErrorLike,
   environmentSettingsObject: relevantRealm
-} = __nccwpck_require__(1118)
+} = __nccwpck_require__(3168)
 const {
   redirectStatusSet,
   nullBodyStatus
-} = __nccwpck_require__(6833)
-const { webidl } = __nccwpck_require__(8321)
-const { URLSerializer } = __nccwpck_require__(782)
-const { kConstruct } = __nccwpck_require__(3377)
+} = __nccwpck_require__(4495)
+const { webidl } = __nccwpck_require__(7879)
+const { URLSerializer } = __nccwpck_require__(1900)
+const { kConstruct } = __nccwpck_require__(6443)
 const assert = __nccwpck_require__(4589)
-const { isomorphicEncode, serializeJavascriptValueToJSONString } = __nccwpck_require__(5326)
+const { isomorphicEncode, serializeJavascriptValueToJSONString } = __nccwpck_require__(8116)
 
 const textEncoder = new TextEncoder('utf-8')
 
@@ -39708,22 +39708,22 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1118:
+/***/ 3168:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { Transform } = __nccwpck_require__(7075)
 const zlib = __nccwpck_require__(8522)
-const { redirectStatusSet, referrerPolicyTokens, badPortsSet } = __nccwpck_require__(6833)
-const { getGlobalOrigin } = __nccwpck_require__(8709)
-const { collectAnHTTPQuotedString, parseMIMEType } = __nccwpck_require__(782)
+const { redirectStatusSet, referrerPolicyTokens, badPortsSet } = __nccwpck_require__(4495)
+const { getGlobalOrigin } = __nccwpck_require__(1059)
+const { collectAnHTTPQuotedString, parseMIMEType } = __nccwpck_require__(1900)
 const { performance } = __nccwpck_require__(643)
-const { ReadableStreamFrom, isValidHTTPToken, normalizedMethodRecordsBase } = __nccwpck_require__(5386)
+const { ReadableStreamFrom, isValidHTTPToken, normalizedMethodRecordsBase } = __nccwpck_require__(3440)
 const assert = __nccwpck_require__(4589)
 const { isUint8Array } = __nccwpck_require__(3429)
-const { webidl } = __nccwpck_require__(8321)
-const { isomorphicEncode, collectASequenceOfCodePoints, removeChars } = __nccwpck_require__(5326)
+const { webidl } = __nccwpck_require__(7879)
+const { isomorphicEncode, collectASequenceOfCodePoints, removeChars } = __nccwpck_require__(8116)
 
 function responseURL (response) {
   // https://fetch.spec.whatwg.org/#responses
@@ -41237,13 +41237,13 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5326:
+/***/ 8116:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
-const { utf8DecodeBytes } = __nccwpck_require__(798)
+const { utf8DecodeBytes } = __nccwpck_require__(276)
 
 /**
  * @param {(char: string) => boolean} condition
@@ -41487,14 +41487,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 316:
+/***/ 5082:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
-const { runtimeFeatures } = __nccwpck_require__(5459)
-const { asciiLowercase } = __nccwpck_require__(5326)
+const { runtimeFeatures } = __nccwpck_require__(313)
+const { asciiLowercase } = __nccwpck_require__(8116)
 
 /**
  * @typedef {object} Metadata
@@ -41801,14 +41801,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8321:
+/***/ 7879:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
 const { types, inspect } = __nccwpck_require__(7975)
-const { runtimeFeatures } = __nccwpck_require__(5459)
+const { runtimeFeatures } = __nccwpck_require__(313)
 
 const UNDEFINED = 1
 const BOOLEAN = 2
@@ -42814,20 +42814,20 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3403:
+/***/ 6897:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { uid, states, sentCloseFrameState, emptyBuffer, opcodes } = __nccwpck_require__(9322)
-const { parseExtensions, isClosed, isClosing, isEstablished, isConnecting, validateCloseCodeAndReason } = __nccwpck_require__(3479)
-const { makeRequest } = __nccwpck_require__(3713)
-const { fetching } = __nccwpck_require__(6860)
-const { Headers, getHeadersList } = __nccwpck_require__(5662)
-const { getDecodeSplit } = __nccwpck_require__(1118)
-const { WebsocketFrameSend } = __nccwpck_require__(4226)
+const { uid, states, sentCloseFrameState, emptyBuffer, opcodes } = __nccwpck_require__(736)
+const { parseExtensions, isClosed, isClosing, isEstablished, isConnecting, validateCloseCodeAndReason } = __nccwpck_require__(8625)
+const { makeRequest } = __nccwpck_require__(9967)
+const { fetching } = __nccwpck_require__(4398)
+const { Headers, getHeadersList } = __nccwpck_require__(660)
+const { getDecodeSplit } = __nccwpck_require__(3168)
+const { WebsocketFrameSend } = __nccwpck_require__(3264)
 const assert = __nccwpck_require__(4589)
-const { runtimeFeatures } = __nccwpck_require__(5459)
+const { runtimeFeatures } = __nccwpck_require__(313)
 
 const crypto = runtimeFeatures.has('crypto')
   ? __nccwpck_require__(7598)
@@ -43160,7 +43160,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9322:
+/***/ 736:
 /***/ ((module) => {
 
 
@@ -43293,14 +43293,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6814:
+/***/ 5188:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { webidl } = __nccwpck_require__(8321)
-const { kEnumerableProperty } = __nccwpck_require__(5386)
-const { kConstruct } = __nccwpck_require__(3377)
+const { webidl } = __nccwpck_require__(7879)
+const { kEnumerableProperty } = __nccwpck_require__(3440)
+const { kConstruct } = __nccwpck_require__(6443)
 
 /**
  * @see https://html.spec.whatwg.org/multipage/comms.html#messageevent
@@ -43631,13 +43631,13 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4226:
+/***/ 3264:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { runtimeFeatures } = __nccwpck_require__(5459)
-const { maxUnsigned16Bit, opcodes } = __nccwpck_require__(9322)
+const { runtimeFeatures } = __nccwpck_require__(313)
+const { maxUnsigned16Bit, opcodes } = __nccwpck_require__(736)
 
 const BUFFER_SIZE = 8 * 1024
 
@@ -43771,14 +43771,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6495:
+/***/ 9469:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { createInflateRaw, Z_DEFAULT_WINDOWBITS } = __nccwpck_require__(8522)
-const { isValidClientWindowBits } = __nccwpck_require__(3479)
-const { MessageSizeExceededError } = __nccwpck_require__(6593)
+const { isValidClientWindowBits } = __nccwpck_require__(8625)
+const { MessageSizeExceededError } = __nccwpck_require__(8707)
 
 const tail = Buffer.from([0x00, 0x00, 0xff, 0xff])
 const kBuffer = Symbol('kBuffer')
@@ -43883,14 +43883,14 @@ module.exports = { PerMessageDeflate }
 
 /***/ }),
 
-/***/ 1298:
+/***/ 1652:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { Writable } = __nccwpck_require__(7075)
 const assert = __nccwpck_require__(4589)
-const { parserStates, opcodes, states, emptyBuffer, sentCloseFrameState } = __nccwpck_require__(9322)
+const { parserStates, opcodes, states, emptyBuffer, sentCloseFrameState } = __nccwpck_require__(736)
 const {
   isValidStatusCode,
   isValidOpcode,
@@ -43899,11 +43899,11 @@ const {
   isControlFrame,
   isTextBinaryFrame,
   isContinuationFrame
-} = __nccwpck_require__(3479)
-const { failWebsocketConnection } = __nccwpck_require__(3403)
-const { WebsocketFrameSend } = __nccwpck_require__(4226)
-const { PerMessageDeflate } = __nccwpck_require__(6495)
-const { MessageSizeExceededError } = __nccwpck_require__(6593)
+} = __nccwpck_require__(8625)
+const { failWebsocketConnection } = __nccwpck_require__(6897)
+const { WebsocketFrameSend } = __nccwpck_require__(3264)
+const { PerMessageDeflate } = __nccwpck_require__(9469)
+const { MessageSizeExceededError } = __nccwpck_require__(8707)
 
 // This code was influenced by ws released under the MIT license.
 // Copyright (c) 2011 Einar Otto Stangvik <einaros@gmail.com>
@@ -44410,14 +44410,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8470:
+/***/ 3900:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { WebsocketFrameSend } = __nccwpck_require__(4226)
-const { opcodes, sendHints } = __nccwpck_require__(9322)
-const FixedQueue = __nccwpck_require__(2190)
+const { WebsocketFrameSend } = __nccwpck_require__(3264)
+const { opcodes, sendHints } = __nccwpck_require__(736)
+const FixedQueue = __nccwpck_require__(4660)
 
 /**
  * @typedef {object} SendQueueNode
@@ -44526,15 +44526,15 @@ module.exports = { SendQueue }
 
 /***/ }),
 
-/***/ 9597:
+/***/ 6919:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { webidl } = __nccwpck_require__(8321)
-const { validateCloseCodeAndReason } = __nccwpck_require__(3479)
-const { kConstruct } = __nccwpck_require__(3377)
-const { kEnumerableProperty } = __nccwpck_require__(5386)
+const { webidl } = __nccwpck_require__(7879)
+const { validateCloseCodeAndReason } = __nccwpck_require__(8625)
+const { kConstruct } = __nccwpck_require__(6443)
+const { kEnumerableProperty } = __nccwpck_require__(3440)
 
 function createInheritableDOMException () {
   // https://github.com/nodejs/node/issues/59677
@@ -44637,23 +44637,23 @@ module.exports = { WebSocketError, createUnvalidatedWebSocketError }
 
 /***/ }),
 
-/***/ 2299:
+/***/ 2873:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { createDeferredPromise } = __nccwpck_require__(2370)
-const { environmentSettingsObject } = __nccwpck_require__(1118)
-const { states, opcodes, sentCloseFrameState } = __nccwpck_require__(9322)
-const { webidl } = __nccwpck_require__(8321)
-const { getURLRecord, isValidSubprotocol, isEstablished, utf8Decode } = __nccwpck_require__(3479)
-const { establishWebSocketConnection, failWebsocketConnection, closeWebSocketConnection } = __nccwpck_require__(3403)
-const { channels } = __nccwpck_require__(6644)
-const { WebsocketFrameSend } = __nccwpck_require__(4226)
-const { ByteParser } = __nccwpck_require__(1298)
-const { WebSocketError, createUnvalidatedWebSocketError } = __nccwpck_require__(9597)
-const { kEnumerableProperty } = __nccwpck_require__(5386)
-const { utf8DecodeBytes } = __nccwpck_require__(798)
+const { createDeferredPromise } = __nccwpck_require__(6436)
+const { environmentSettingsObject } = __nccwpck_require__(3168)
+const { states, opcodes, sentCloseFrameState } = __nccwpck_require__(736)
+const { webidl } = __nccwpck_require__(7879)
+const { getURLRecord, isValidSubprotocol, isEstablished, utf8Decode } = __nccwpck_require__(8625)
+const { establishWebSocketConnection, failWebsocketConnection, closeWebSocketConnection } = __nccwpck_require__(6897)
+const { channels } = __nccwpck_require__(2414)
+const { WebsocketFrameSend } = __nccwpck_require__(3264)
+const { ByteParser } = __nccwpck_require__(1652)
+const { WebSocketError, createUnvalidatedWebSocketError } = __nccwpck_require__(6919)
+const { kEnumerableProperty } = __nccwpck_require__(3440)
+const { utf8DecodeBytes } = __nccwpck_require__(276)
 
 let emittedExperimentalWarning = false
 
@@ -45140,15 +45140,15 @@ module.exports = { WebSocketStream }
 
 /***/ }),
 
-/***/ 3479:
+/***/ 8625:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { states, opcodes } = __nccwpck_require__(9322)
+const { states, opcodes } = __nccwpck_require__(736)
 const { isUtf8 } = __nccwpck_require__(4573)
-const { removeHTTPWhitespace } = __nccwpck_require__(782)
-const { collectASequenceOfCodePointsFast } = __nccwpck_require__(5326)
+const { removeHTTPWhitespace } = __nccwpck_require__(1900)
+const { collectASequenceOfCodePointsFast } = __nccwpck_require__(8116)
 
 /**
  * @param {number} readyState
@@ -45494,16 +45494,16 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3435:
+/***/ 3726:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { isArrayBuffer } = __nccwpck_require__(3429)
-const { webidl } = __nccwpck_require__(8321)
-const { URLSerializer } = __nccwpck_require__(782)
-const { environmentSettingsObject } = __nccwpck_require__(1118)
-const { staticPropertyDescriptors, states, sentCloseFrameState, sendHints, opcodes } = __nccwpck_require__(9322)
+const { webidl } = __nccwpck_require__(7879)
+const { URLSerializer } = __nccwpck_require__(1900)
+const { environmentSettingsObject } = __nccwpck_require__(3168)
+const { staticPropertyDescriptors, states, sentCloseFrameState, sendHints, opcodes } = __nccwpck_require__(736)
 const {
   isConnecting,
   isEstablished,
@@ -45514,15 +45514,15 @@ const {
   utf8Decode,
   toArrayBuffer,
   getURLRecord
-} = __nccwpck_require__(3479)
-const { establishWebSocketConnection, closeWebSocketConnection, failWebsocketConnection } = __nccwpck_require__(3403)
-const { ByteParser } = __nccwpck_require__(1298)
-const { kEnumerableProperty } = __nccwpck_require__(5386)
-const { getGlobalDispatcher } = __nccwpck_require__(4743)
-const { ErrorEvent, CloseEvent, createFastMessageEvent } = __nccwpck_require__(6814)
-const { SendQueue } = __nccwpck_require__(8470)
-const { WebsocketFrameSend } = __nccwpck_require__(4226)
-const { channels } = __nccwpck_require__(6644)
+} = __nccwpck_require__(8625)
+const { establishWebSocketConnection, closeWebSocketConnection, failWebsocketConnection } = __nccwpck_require__(6897)
+const { ByteParser } = __nccwpck_require__(1652)
+const { kEnumerableProperty } = __nccwpck_require__(3440)
+const { getGlobalDispatcher } = __nccwpck_require__(2581)
+const { ErrorEvent, CloseEvent, createFastMessageEvent } = __nccwpck_require__(5188)
+const { SendQueue } = __nccwpck_require__(3900)
+const { WebsocketFrameSend } = __nccwpck_require__(3264)
+const { channels } = __nccwpck_require__(2414)
 
 function getSocketAddress (socket) {
   if (typeof socket?.address === 'function') {
@@ -46259,7 +46259,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9350:
+/***/ 4248:
 /***/ ((module) => {
 
 // Adapted from https://github.com/brianloveswords/buffer-crc32/blob/v0.2.13/index.js
@@ -46311,7 +46311,7 @@ module.exports = crc32;
 
 /***/ }),
 
-/***/ 7408:
+/***/ 3502:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 // This was adapted from https://github.com/andrewrk/node-fd-slicer by Andrew Kelley under the MIT License.
@@ -46320,7 +46320,7 @@ var util = __nccwpck_require__(9023);
 var stream = __nccwpck_require__(2203);
 var Readable = stream.Readable;
 var PassThrough = stream.PassThrough;
-var Pend = __nccwpck_require__(3291);
+var Pend = __nccwpck_require__(3313);
 var EventEmitter = (__nccwpck_require__(4434).EventEmitter);
 
 exports.BufferSlicer = BufferSlicer;
@@ -46506,12 +46506,12 @@ BufferSlicer.prototype.unref = function() {
 
 /***/ }),
 
-/***/ 9949:
+/***/ 663:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 var fs = __nccwpck_require__(9896);
 var zlib = __nccwpck_require__(3106);
-var fd_slicer = __nccwpck_require__(7408);
+var fd_slicer = __nccwpck_require__(3502);
 var util = __nccwpck_require__(9023);
 var EventEmitter = (__nccwpck_require__(4434).EventEmitter);
 var Transform = (__nccwpck_require__(2203).Transform);
@@ -46519,7 +46519,7 @@ var PassThrough = (__nccwpck_require__(2203).PassThrough);
 var Writable = (__nccwpck_require__(2203).Writable);
 
 // Node 20 added zlib.crc32.
-const crc32 = typeof zlib.crc32 === "function" ? zlib.crc32 : __nccwpck_require__(9350);
+const crc32 = typeof zlib.crc32 === "function" ? zlib.crc32 : __nccwpck_require__(4248);
 
 exports.open = open;
 exports.fromFd = fromFd;
@@ -47826,14 +47826,14 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("zlib");
 
 /***/ }),
 
-/***/ 3339:
+/***/ 3281:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 /* eslint-disable no-var */
 
-var reusify = __nccwpck_require__(4162)
+var reusify = __nccwpck_require__(844)
 
 function fastqueue (context, worker, _concurrency) {
   if (typeof context === 'function') {
@@ -48181,11 +48181,11 @@ module.exports.promise = queueAsPromised
 
 /***/ }),
 
-/***/ 479:
+/***/ 1906:
 /***/ ((__webpack_module__, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4012);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(807);
 
 process.exitCode = await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .main */ .i)(process.argv.slice(2));
 
@@ -48194,7 +48194,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 4012:
+/***/ 807:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -48295,8 +48295,8 @@ function comparePlatforms(a, b) {
     return x < y ? -1 : x > y ? 1 : 0;
 }
 
-// EXTERNAL MODULE: ../../main/node_modules/fast-glob/out/index.js
-var out = __nccwpck_require__(1278);
+// EXTERNAL MODULE: ./node_modules/fast-glob/out/index.js
+var out = __nccwpck_require__(5648);
 ;// CONCATENATED MODULE: ./.build/src/lockfile/lexer.js
 /**
  * Tokens of the HCL native-syntax subset that lock files use (PROTOCOL.md §3).
@@ -49629,6 +49629,7 @@ function mirrorFileSize(f) {
 
 
 
+
 /** Depth of `v1/providers/HOST/NS/TYPE/VERSION/download/OS/` below the mirror root. */
 const DOWNLOAD_DOC_DEPTH = 8;
 const TO_ROOT = '../'.repeat(DOWNLOAD_DOC_DEPTH);
@@ -49647,9 +49648,9 @@ function registryViewFiles(entries) {
         const base = `v1/providers/${providerDir(list[0].record.ref.address)}`;
         files.push({ path: `${base}/versions`, kind: 'text', text: versionsDocument(list) });
         for (const [version, perVersion] of groupBy(list, (e) => e.record.ref.version)) {
-            const first = perVersion[0];
-            files.push({ path: `${base}/${version}/SHA256SUMS`, kind: 'bytes', bytes: first.sums.sums });
-            files.push({ path: `${base}/${version}/SHA256SUMS.sig`, kind: 'bytes', bytes: first.sums.signature });
+            const first = versionSums(perVersion);
+            files.push({ path: `${base}/${version}/SHA256SUMS`, kind: 'bytes', bytes: first.sums });
+            files.push({ path: `${base}/${version}/SHA256SUMS.sig`, kind: 'bytes', bytes: first.signature });
             for (const e of perVersion) {
                 const { os, arch } = e.record.ref.platform;
                 files.push({
@@ -49661,6 +49662,27 @@ function registryViewFiles(entries) {
         }
     }
     return files;
+}
+/**
+ * The one SHA256SUMS (and signature) a version's view serves, whatever order its platforms finished in:
+ * the first platform in `os_arch` order. Every platform's download document points at this one file,
+ * so platforms whose upstream documents led to different bytes cannot share it: the version fails
+ * (UPSTREAM_BAD_RESPONSE) rather than serve a file that some platform's archive is not listed or signed in.
+ */
+function versionSums(perVersion) {
+    const sorted = [...perVersion].sort((a, b) => platformKey(a).localeCompare(platformKey(b)));
+    const chosen = sorted[0];
+    const other = sorted.find((e) => !e.sums.sums.equals(chosen.sums.sums) || !e.sums.signature.equals(chosen.sums.signature));
+    if (other) {
+        const ref = chosen.record.ref;
+        throw new errors_RepoxyError('UPSTREAM_BAD_RESPONSE', `${formatAddress(ref.address)} ${ref.version}: the registry served different SHA256SUMS or signatures ` +
+            `for ${platformKey(chosen)} and ${platformKey(other)}; the registry-protocol view serves one SHA256SUMS per ` +
+            `version, so it cannot be written (mirror without the view: --no-registry-view / registry-view: false)`);
+    }
+    return chosen.sums;
+}
+function platformKey(e) {
+    return formatPlatform(e.record.ref.platform);
 }
 /**
  * `.well-known/terraform.json` only matters when the mirror is served at a domain root (PROTOCOL.md §2.7):
@@ -50329,499 +50351,9 @@ class CachedSource {
     }
 }
 
-// EXTERNAL MODULE: external "node:stream"
-var external_node_stream_ = __nccwpck_require__(7075);
-// EXTERNAL MODULE: external "node:zlib"
-var external_node_zlib_ = __nccwpck_require__(8522);
-// EXTERNAL MODULE: ../../main/node_modules/yauzl/index.js
-var yauzl = __nccwpck_require__(9949);
-;// CONCATENATED MODULE: ./.build/src/verify/zip-entries.js
-
-
-
-
-
-
-
-const zip_entries_DEFAULT_ZIP_LIMITS = {
-    maxEntries: 10_000,
-    maxTotalUncompressedBytes: 4 * 1024 ** 3,
-    maxCompressionRatio: 1000,
-    compressionRatioMinBytes: 1024 ** 2,
-};
-/** Output bytes per inflate step (zlib's default is 16 KiB). */
-const INFLATE_CHUNK_BYTES = 256 * 1024;
-const EMPTY_SHA256 = (0,external_node_crypto_.createHash)('sha256').digest('hex');
-const SLASH = 0x2f;
-const FLAG_DATA_DESCRIPTOR = 0x0008;
-/**
- * Reads every entry of the zip at `path` and hashes its content, one entry at a time (memory does
- * not grow with the archive). Throws VERIFY_BAD_ZIP for anything that is not a zip OpenTofu could
- * hash and install: unsafe names (PROTOCOL.md §1.9), exceeded limits, corrupt data. Throws IO when
- * the file cannot be opened.
- */
-async function digestZipEntries(path, limits = zip_entries_DEFAULT_ZIP_LIMITS) {
-    const zip = await openZip(path);
-    try {
-        if (zip.entryCount > limits.maxEntries) {
-            throw badZip(path, `it has ${zip.entryCount} entries, more than the limit of ${limits.maxEntries}`);
-        }
-        const entries = await listEntries(zip, path, limits);
-        const digests = [];
-        for (const entry of entries) {
-            digests.push({
-                name: entry.fileNameRaw,
-                sha256: await digestEntry(zip, entry, path),
-                kind: kindOf(entry),
-                symlink: isUnixSymlink(entry),
-            });
-        }
-        return digests;
-    }
-    catch (err) {
-        throw isRepoxyError(err) ? err : badZip(path, err.message, err);
-    }
-    finally {
-        zip.close();
-    }
-}
-/**
- * The digests of the zip at `path` from a streaming pass (`StreamingZipHasher`), confirmed against its
- * central directory without inflating anything: the central directory must pass every check
- * `digestZipEntries` makes and list exactly the streamed entries, in order, with the same name bytes,
- * local-header offset, method, sizes and CRC-32 — then every reader that goes through the central
- * directory (OpenTofu's, yauzl) reads exactly the bytes that were hashed. Undefined when anything
- * differs or fails: the caller then runs `digestZipEntries`, which reports the precise error.
- */
-async function confirmStreamedEntries(path, streamed, limits = zip_entries_DEFAULT_ZIP_LIMITS) {
-    let zip;
-    try {
-        zip = await openZip(path);
-    }
-    catch {
-        return undefined;
-    }
-    try {
-        if (zip.entryCount !== streamed.length || zip.entryCount > limits.maxEntries)
-            return undefined;
-        const central = await listEntries(zip, path, limits);
-        if (central.length !== streamed.length)
-            return undefined;
-        const digests = [];
-        for (const [i, entry] of central.entries()) {
-            const s = streamed[i];
-            const same = entry.fileNameRaw.equals(s.name) &&
-                entry.relativeOffsetOfLocalHeader === s.offset &&
-                entry.compressionMethod === s.method &&
-                entry.compressedSize === s.compressedSize &&
-                entry.uncompressedSize === s.uncompressedSize &&
-                entry.crc32 >>> 0 === s.crc32 >>> 0 &&
-                (entry.generalPurposeBitFlag & FLAG_DATA_DESCRIPTOR) === 0;
-            if (!same)
-                return undefined;
-            digests.push({
-                name: entry.fileNameRaw,
-                sha256: endsWithSlash(entry.fileNameRaw) ? EMPTY_SHA256 : s.sha256,
-                kind: kindOf(entry),
-                symlink: isUnixSymlink(entry),
-            });
-        }
-        return digests;
-    }
-    catch {
-        return undefined;
-    }
-    finally {
-        zip.close();
-    }
-}
-/** Why an entry name is refused (absolute, `..` component, NUL, newline, empty), or undefined. */
-function unsafeNameReason(name) {
-    const text = name.toString('latin1');
-    if (text === '')
-        return 'the name is empty';
-    if (text.includes('\n'))
-        return 'the name contains a newline';
-    if (text.includes('\0'))
-        return 'the name contains a NUL byte';
-    if (/^[/\\]/.test(text) || /^[A-Za-z]:/.test(text))
-        return 'the name is an absolute path';
-    // go-getter's containsDotDot splits on both separators (decompress_zip.go).
-    if (text.split(/[/\\]/).includes('..'))
-        return 'the name contains a ".." path component';
-    return undefined;
-}
-/** An entry name for messages: decoded as UTF-8, quoted. */
-function showName(name) {
-    return JSON.stringify(name.toString('utf8'));
-}
-/** A VERIFY_BAD_ZIP error naming the archive. */
-function badZip(path, why, cause) {
-    return new errors_RepoxyError('VERIFY_BAD_ZIP', `${path} is not a usable provider zip: ${why}`, { cause });
-}
-function openZip(path) {
-    const options = { lazyEntries: true, autoClose: false, decodeStrings: false, validateEntrySizes: true };
-    return new Promise((resolve, reject) => {
-        yauzl.open(path, options, (err, zip) => {
-            if (!err)
-                return resolve(zip);
-            if (typeof err.code === 'string') {
-                return reject(new errors_RepoxyError('IO', `cannot open ${path}: ${err.message}`, { cause: err }));
-            }
-            reject(new errors_RepoxyError('VERIFY_BAD_ZIP', `${path} is not a valid zip file (${err.message})`, { cause: err }));
-        });
-    });
-}
-function listEntries(zip, path, limits) {
-    return new Promise((resolve, reject) => {
-        const entries = [];
-        let total = 0;
-        zip.on('entry', (entry) => {
-            try {
-                checkEntry(entry, path, limits);
-                total += entry.uncompressedSize;
-                if (total > limits.maxTotalUncompressedBytes) {
-                    throw badZip(path, `its entries hold more than ${limits.maxTotalUncompressedBytes} bytes uncompressed`);
-                }
-                entries.push(entry);
-                zip.readEntry();
-            }
-            catch (err) {
-                reject(err);
-            }
-        });
-        zip.on('end', () => resolve(entries));
-        // Stays attached after settling, so a late error can never become an uncaught exception.
-        zip.on('error', reject);
-        zip.readEntry();
-    });
-}
-function checkEntry(entry, path, limits) {
-    const name = entry.fileNameRaw;
-    const unsafe = unsafeNameReason(name);
-    if (unsafe)
-        throw badZip(path, `archive contains an unsafe entry name ${showName(name)}: ${unsafe}`);
-    if (entry.isEncrypted())
-        throw badZip(path, `entry ${showName(name)} is encrypted`);
-    if (entry.compressionMethod !== 0 && entry.compressionMethod !== 8) {
-        throw badZip(path, `entry ${showName(name)} uses unsupported compression method ${entry.compressionMethod}`);
-    }
-    // Go's File.Open refuses a `name/` entry that claims content (archive/zip reader.go).
-    if (endsWithSlash(name) && entry.uncompressedSize !== 0) {
-        throw badZip(path, `directory entry ${showName(name)} claims ${entry.uncompressedSize} bytes of content`);
-    }
-    const ratio = entry.uncompressedSize / Math.max(1, entry.compressedSize);
-    if (entry.uncompressedSize > limits.compressionRatioMinBytes && ratio > limits.maxCompressionRatio) {
-        throw badZip(path, `entry ${showName(name)} expands ${entry.compressedSize} bytes to ${entry.uncompressedSize} ` +
-            `(ratio ${Math.round(ratio)}:1, limit ${limits.maxCompressionRatio}:1)`);
-    }
-}
-async function digestEntry(zip, entry, path) {
-    // HashZip hashes `name/` entries as empty content without reading them (reader.go dirReader).
-    if (endsWithSlash(entry.fileNameRaw))
-        return EMPTY_SHA256;
-    const hash = (0,external_node_crypto_.createHash)('sha256');
-    let crc = 0;
-    for await (const chunk of await openReadStream(zip, entry, path)) {
-        hash.update(chunk);
-        crc = crc32(chunk, crc);
-    }
-    // Go's checksumReader fails on a CRC mismatch; yauzl does not check CRCs.
-    if (crc !== entry.crc32 >>> 0) {
-        throw badZip(path, `entry ${showName(entry.fileNameRaw)} is corrupt (CRC-32 mismatch)`);
-    }
-    return hash.digest('hex');
-}
-function openReadStream(zip, entry, path) {
-    // A deflated entry's compressed bytes are read with 256 KiB reads (yauzl reads 16 KiB at a time) and
-    // inflated with 256 KiB output steps (zlib's default is 16 KiB): every read and every inflate step is a
-    // thread-pool round trip through the JS thread, so fewer, larger steps hash big archives faster.
-    if (entry.compressionMethod !== 8) {
-        return new Promise((resolve, reject) => {
-            zip.openReadStream(entry, (err, raw) => (err ? reject(err) : resolve(raw)));
-        });
-    }
-    return dataStart(path, entry).then((start) => {
-        const raw = (0,external_node_fs_namespaceObject.createReadStream)(path, {
-            start,
-            end: start + entry.compressedSize - 1,
-            highWaterMark: INFLATE_CHUNK_BYTES,
-        });
-        const inflate = external_node_zlib_.createInflateRaw({ chunkSize: INFLATE_CHUNK_BYTES });
-        return (0,external_node_stream_.pipeline)(raw, inflate, exactSize(entry.uncompressedSize), () => undefined);
-    });
-}
-/** Where an entry's data begins: after its local header (30 bytes, name, extra field). */
-async function dataStart(path, entry) {
-    const fh = await (0,promises_.open)(path, 'r');
-    try {
-        const header = Buffer.alloc(30);
-        await fh.read(header, 0, 30, entry.relativeOffsetOfLocalHeader);
-        if (header.readUInt32LE(0) !== 0x04034b50)
-            throw new Error('invalid local file header signature');
-        return entry.relativeOffsetOfLocalHeader + 30 + header.readUInt16LE(26) + header.readUInt16LE(28);
-    }
-    finally {
-        await fh.close();
-    }
-}
-/** yauzl checks uncompressed sizes only on its own inflater: the same check, as a pass-through. */
-function exactSize(expected) {
-    let seen = 0;
-    return new external_node_stream_.Transform({
-        transform(chunk, _encoding, done) {
-            seen += chunk.length;
-            if (seen > expected)
-                return done(new Error(`too many bytes in the stream: expected ${expected}`));
-            done(null, chunk);
-        },
-        flush(done) {
-            done(seen === expected
-                ? null
-                : new Error(`not enough bytes in the stream: expected ${expected}, got ${seen}`));
-        },
-    });
-}
-function isUnixSymlink(entry) {
-    const creator = entry.versionMadeBy >>> 8;
-    return (creator === 3 || creator === 19) && ((entry.externalFileAttributes >>> 16) & 0o170000) === 0o120000;
-}
-/** go-getter's `f.FileInfo().IsDir()`: a trailing `/`, or a directory mode in the external attributes. */
-function kindOf(entry) {
-    if (endsWithSlash(entry.fileNameRaw))
-        return 'dir';
-    const creator = entry.versionMadeBy >>> 8;
-    const attrs = entry.externalFileAttributes >>> 0;
-    // Go archive/zip struct.go: creatorUnix=3, creatorMacOSX=19; creatorFAT=0, creatorNTFS=11, creatorVFAT=14.
-    if (creator === 3 || creator === 19)
-        return ((attrs >>> 16) & 0o170000) === 0o040000 ? 'dir' : 'file';
-    if (creator === 0 || creator === 11 || creator === 14)
-        return (attrs & 0x10) !== 0 ? 'dir' : 'file';
-    return 'file';
-}
-function endsWithSlash(name) {
-    return name.length > 0 && name[name.length - 1] === SLASH;
-}
-const CRC_TABLE = Uint32Array.from({ length: 256 }, (_, n) => {
-    let c = n;
-    for (let k = 0; k < 8; k++)
-        c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    return c >>> 0;
-});
-/** CRC-32 as zip uses it, continuing from `previous`; table-based where zlib.crc32 is missing (Node < 20.15). */
-function crc32(data, previous = 0) {
-    if (typeof external_node_zlib_.crc32 === 'function')
-        return external_node_zlib_.crc32(data, previous) >>> 0;
-    return crc32Table(data, previous);
-}
-/** The portable CRC-32 (exported so tests can compare it with zlib's). */
-function crc32Table(data, previous = 0) {
-    let c = (previous ^ 0xffffffff) >>> 0;
-    for (const byte of data)
-        c = CRC_TABLE[(c ^ byte) & 0xff] ^ (c >>> 8);
-    return (c ^ 0xffffffff) >>> 0;
-}
-
-;// CONCATENATED MODULE: ./.build/src/verify/zh.js
-
-
-
-/**
- * Lower-case hex sha256 of a file's bytes, streamed (memory does not grow with the file).
- * This is the value behind `zh:` (PROTOCOL.md §4.2). Throws IO when the file cannot be read.
- */
-async function zh_sha256File(path) {
-    const hash = createHash('sha256');
-    try {
-        // 1 MiB reads: each read is a thread-pool round trip; 64 KiB reads cost twice the time (BENCHMARKS.md).
-        for await (const chunk of createReadStream(path, { highWaterMark: 1024 * 1024 }))
-            hash.update(chunk);
-    }
-    catch (cause) {
-        throw new RepoxyError('IO', `cannot read ${path} to compute its sha256: ${cause.message}`, {
-            cause,
-        });
-    }
-    return hash.digest('hex');
-}
-
-;// CONCATENATED MODULE: ./.build/src/verify/h1.js
-
-
-
-
-
-
-/** h1 of a package with no files: base64(sha256("")) (OpenTofu hash.go emptyPackageHashV1). */
-const EMPTY_H1 = 'h1:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=';
-/**
- * Go dirhash Hash1 (PROTOCOL.md §4.1): names sorted bytewise on UTF-8, one line
- * `<hex>  <name>\n` each, `h1:` + base64(sha256(lines)). Throws INPUT_INVALID for a name with a newline.
- */
-function hash1(files) {
-    return hash1OfRawNames(files.map((f) => ({ name: Buffer.from(f.name, 'utf8'), sha256: f.sha256 })));
-}
-function hash1OfRawNames(files) {
-    for (const f of files) {
-        if (f.name.includes(0x0a)) {
-            throw new errors_RepoxyError('INPUT_INVALID', `cannot compute h1: file name ${showName(f.name)} contains a newline`);
-        }
-        if (!/^[0-9a-f]{64}$/.test(f.sha256)) {
-            throw new errors_RepoxyError('INPUT_INVALID', `cannot compute h1: "${f.sha256}" is not a lower-case hex sha256`);
-        }
-    }
-    const summary = (0,external_node_crypto_.createHash)('sha256');
-    for (const f of [...files].sort((a, b) => Buffer.compare(a.name, b.name))) {
-        summary.update(`${f.sha256}  `);
-        summary.update(f.name);
-        summary.update('\n');
-    }
-    return `h1:${summary.digest('base64')}`;
-}
-/**
- * Both `h1:` values of the zip at `path` in one streaming pass. Throws VERIFY_BAD_ZIP when it is not
- * a zip, exceeds `limits`, holds an unsafe name, or would not unpack (a path both file and directory).
- */
-async function hashZip(path, limits = zip_entries_DEFAULT_ZIP_LIMITS) {
-    return zipHashesOf(await digestZipEntries(path, limits), path);
-}
-/**
- * `hashZip` of the zip at `path` without reading its content again, from what a `StreamingZipHasher`
- * saw while the file was written. Returns what `hashZip` would, or undefined when the streaming pass
- * gave up or the central directory does not confirm it: then call `hashZip`, which reports the precise error.
- */
-async function hashStreamedZip(path, streamed, limits = zip_entries_DEFAULT_ZIP_LIMITS) {
-    if (!streamed.ok)
-        return undefined;
-    const entries = await confirmStreamedEntries(path, streamed.entries, limits);
-    if (!entries)
-        return undefined;
-    try {
-        return zipHashesOf(entries, path);
-    }
-    catch {
-        return undefined;
-    }
-}
-function zipHashesOf(entries, path) {
-    // go-getter refuses an archive without entries, so no h1Unpacked exists for it (decompress_zip.go).
-    if (entries.length === 0)
-        throw badZip(path, 'the archive has no entries; tofu init refuses to unpack it');
-    return {
-        h1Zip: h1OfZipEntries(entries),
-        h1Unpacked: hash1OfRawNames(unpackedFiles(entries, path)),
-        notes: notesOn(entries),
-    };
-}
-/** What a reviewer should hear about: entries tofu installs, but not as their names suggest. */
-function notesOn(entries) {
-    const notes = [];
-    const seen = new Set();
-    for (const e of entries) {
-        const key = e.name.toString('latin1');
-        if (seen.has(key))
-            notes.push(`duplicate entry ${showName(e.name)}: the last one wins when unpacked`);
-        seen.add(key);
-        if (e.symlink)
-            notes.push(`symlink entry ${showName(e.name)}: unpacked as a regular file holding the link text`);
-    }
-    return notes;
-}
-/** HashZip of the zip at `path` (PROTOCOL.md §4.1). Throws as `hashZip`. */
-async function h1OfZip(path, limits = DEFAULT_ZIP_LIMITS) {
-    return (await hashZip(path, limits)).h1Zip;
-}
-/** HashDir of what `tofu init` would unpack from the zip at `path` (PROTOCOL.md §1.9, §1.10). */
-async function h1OfUnpackedZip(path, limits = DEFAULT_ZIP_LIMITS) {
-    return (await hashZip(path, limits)).h1Unpacked;
-}
-// HashZip lists every entry, duplicates twice, each opened through a name map: the LAST entry's
-// content stands for every entry of that name (x/mod sumdb/dirhash HashZip).
-function h1OfZipEntries(entries) {
-    const lastContent = new Map();
-    for (const e of entries)
-        lastContent.set(e.name.toString('latin1'), e.sha256);
-    return hash1OfRawNames(entries.map((e) => ({ name: e.name, sha256: lastContent.get(e.name.toString('latin1')) })));
-}
-// go-getter ZipDecompressor: directory entries become directories (HashDir skips them), every other
-// entry a regular file at filepath.Join(dst, name); a later entry of the same path overwrites it.
-function unpackedFiles(entries, path) {
-    const files = new Map();
-    const dirs = new Set();
-    for (const e of entries) {
-        const rel = cleanRelative(e.name);
-        if (e.kind === 'dir') {
-            addWithParents(dirs, rel);
-        }
-        else if (rel === '') {
-            throw badZip(path, `entry ${showName(e.name)} would overwrite the package directory itself`);
-        }
-        else {
-            addWithParents(dirs, rel.slice(0, Math.max(0, rel.lastIndexOf('/'))));
-            files.set(rel, e.sha256);
-        }
-    }
-    for (const rel of files.keys()) {
-        if (dirs.has(rel)) {
-            throw badZip(path, `${showName(Buffer.from(rel, 'latin1'))} is both a file and a directory in the archive`);
-        }
-    }
-    return [...files].map(([rel, sha256]) => ({ name: Buffer.from(rel, 'latin1'), sha256 }));
-}
-/** filepath.Join's cleaning for a name already known to be relative and free of `..`; bytes kept as latin1. */
-function cleanRelative(name) {
-    return name
-        .toString('latin1')
-        .split('/')
-        .filter((part) => part !== '' && part !== '.')
-        .join('/');
-}
-function addWithParents(dirs, rel) {
-    for (let dir = rel; dir !== '' && !dirs.has(dir); dir = dir.slice(0, Math.max(0, dir.lastIndexOf('/')))) {
-        dirs.add(dir);
-    }
-}
-/**
- * HashDir of a directory (PROTOCOL.md §4.1): every non-directory entry, found by a walk that does not
- * descend symlinked directories, named relative to `dir` with `/`. A symlink is hashed through to its
- * target. Throws IO when something cannot be read (a symlink to a directory, a FIFO, a name with a newline).
- */
-async function h1OfDir(dir) {
-    const root = await realpath(dir).catch((cause) => {
-        throw new RepoxyError('IO', `cannot hash directory ${dir}: ${cause.message}`, { cause });
-    });
-    const files = [];
-    for (const name of await listFiles(root, '')) {
-        if (name.includes('\n'))
-            throw new RepoxyError('IO', `cannot hash ${join(root, name)}: its name contains a newline`);
-        files.push({ name, sha256: await sha256File(join(root, name)) });
-    }
-    return hash1(files);
-}
-async function listFiles(root, rel) {
-    let dirents;
-    try {
-        dirents = await readdir(join(root, rel), { withFileTypes: true });
-    }
-    catch (cause) {
-        throw new RepoxyError('IO', `cannot list ${join(root, rel)}: ${cause.message}`, { cause });
-    }
-    const names = [];
-    for (const d of dirents) {
-        const name = rel === '' ? d.name : `${rel}/${d.name}`;
-        if (d.isDirectory())
-            names.push(...(await listFiles(root, name)));
-        else if (d.isFile() || d.isSymbolicLink())
-            names.push(name);
-        else
-            throw new RepoxyError('IO', `cannot hash ${join(root, name)}: not a regular file or symlink`);
-    }
-    return names;
-}
-
 ;// CONCATENATED MODULE: external "module"
 const external_module_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("module");
-;// CONCATENATED MODULE: ../../main/node_modules/openpgp/dist/node/openpgp.mjs
+;// CONCATENATED MODULE: ./node_modules/openpgp/dist/node/openpgp.mjs
 /*! OpenPGP.js v6.3.2 - 2026-09-24 - this is LGPL licensed code, see LICENSE/our website https://openpgpjs.org/ for more information. */
 const globalThis = typeof window !== 'undefined' ? window : typeof global !== 'undefined' ? global : typeof self !== 'undefined' ? self : {};
 
@@ -79427,32 +78959,44 @@ function findSigner(keys, packet) {
     }
     return undefined;
 }
+/**
+ * The time rule, as OpenTofu has it: findSigningKey calls `openpgp.CheckDetachedSignature(keyring,
+ * document, signature, nil)` (internal/getproviders/package_authentication.go:683, OpenTofu f831fa1a),
+ * and a nil config makes ProtonMail go-crypto v1.4.1 judge everything at `config.Now()`, the current time
+ * (openpgp/packet/config.go:221-226; openpgp/read.go:585-617, checkMessageSignatureDetails). So:
+ * - the cryptographic check and the key's binding signatures do not depend on time;
+ * - a revoked key or subkey is refused whatever the revocation reason and whenever the signature was
+ *   made (Revoked(now); a "soft" revocation too): openpgp.js counts revocations at any date here;
+ * - expiry (key, subkey, signature, or a key or signature dated after now) is judged at `now`, never at
+ *   the signature's own creation date, so back-dating a signature gains nothing; it is the soft
+ *   ErrKeyExpired/ErrSignatureExpired that package_authentication.go:689-719 accepts with a warning
+ *   unless OPENTOFU_ENFORCE_GPG_EXPIRATION=true.
+ */
 async function checkSignature(sums, signature, signer) {
-    const message = await createMessage({ binary: new Uint8Array(sums) });
-    // Judged at signing time: expiry is OpenTofu's separate, softer question (expiriesBefore).
-    const date = signature.packets[0]?.created ?? undefined;
+    const packet = signature.packets[0];
+    const id = primaryKeyId(signer.key);
     try {
-        const { signatures } = await verify({
-            message,
-            signature,
-            verificationKeys: signer.key,
-            date,
-            format: 'binary',
-        });
-        await signatures[0]?.verified;
+        // `null`: binding signatures, key flags and revocations, with no expiry check (judged later at now).
+        const signingKey = await signer.key.getSigningKey(packet.issuerKeyID, null);
+        const message = await createMessage({ binary: new Uint8Array(sums) });
+        const literal = message.packets[0];
+        // Judged at its own creation date: only the bytes are checked here, never the clock.
+        await packet.verify(signingKey.keyPacket, packet.signatureType, literal, packet.created, true);
     }
     catch (cause) {
-        throw new errors_RepoxyError('VERIFY_BAD_SIGNATURE', `SHA256SUMS signature by key ${primaryKeyId(signer.key)} does not verify: ${cause.message}`, { cause });
+        throw new errors_RepoxyError('VERIFY_BAD_SIGNATURE', `SHA256SUMS signature by key ${id} does not verify: ${cause.message}`, { cause });
     }
 }
-/** What has expired by `now`: the primary key, the signing subkey, the signature itself. */
+/** What has expired by `now` (go-crypto's KeyExpired and SigExpired): key, signing subkey, signature. */
 async function expiriesBefore(now, signer, packet) {
     const found = [];
     const primary = await signer.key.getExpirationTime();
     if (primary instanceof Date && primary <= now)
         found.push(`the key expired on ${day(primary)}`);
+    if (signer.key.getCreationTime() > now)
+        found.push('the key is dated in the future');
     if (signer.signingKey !== signer.key) {
-        const subkey = await signer.signingKey.getExpirationTime(packet.created ?? now);
+        const subkey = await signer.signingKey.getExpirationTime(now);
         if (subkey instanceof Date && subkey <= now) {
             found.push(`its signing subkey ${signer.signingKey.getKeyID().toHex().toUpperCase()} expired on ${day(subkey)}`);
         }
@@ -79460,6 +79004,8 @@ async function expiriesBefore(now, signer, packet) {
     const own = packet.getExpirationTime();
     if (own instanceof Date && own <= now)
         found.push(`the signature expired on ${day(own)}`);
+    if (packet.created && packet.created > now)
+        found.push('the signature is dated in the future');
     return found;
 }
 function issuerId(packet) {
@@ -79606,14 +79152,27 @@ function checkRegistryPackages(e) {
         detail: `packages[${platform}]: ${size} bytes, ${expected}`,
     };
 }
-// PROTOCOL.md §2.4 step 2 (matchingChecksumAuthentication).
+// PROTOCOL.md §2.4 step 2 (matchingChecksumAuthentication), for the file of exactly this platform.
 function checkSumsLine(e) {
+    requirePlatformFilename(e.meta);
     const listed = findSumsLine(e.sums.sums, e.meta.filename, e.meta.shasum);
     return {
         check: 'sums-line',
         outcome: 'passed',
         detail: `SHA256SUMS lists ${listed} for ${e.meta.filename}`,
     };
+}
+/**
+ * The SHA256SUMS line binds bytes to a file name, and only the name binds them to a platform: a
+ * `linux_amd64` document naming the `darwin_arm64` file would otherwise pass every check (issue 13).
+ */
+function requirePlatformFilename(meta) {
+    const { address, version, platform } = meta.ref;
+    const expected = `terraform-provider-${address.type}_${version}_${formatPlatform(platform)}.zip`;
+    if (meta.filename !== expected) {
+        throw new errors_RepoxyError('VERIFY_FILENAME', `the download document for ${formatPlatform(platform)} names the file "${meta.filename}", ` +
+            `expected "${expected}": its SHA256SUMS line would vouch for another provider, version or platform`);
+    }
 }
 // PROTOCOL.md §2.4 step 3 (archiveHashAuthentication).
 function checkShasum(e) {
@@ -79697,6 +79256,496 @@ function checkLockHash(e) {
         detail: `lock file lists ${matched.join(', ')}`,
         ...(warnings ? { warnings } : {}),
     };
+}
+
+// EXTERNAL MODULE: external "node:stream"
+var external_node_stream_ = __nccwpck_require__(7075);
+// EXTERNAL MODULE: external "node:zlib"
+var external_node_zlib_ = __nccwpck_require__(8522);
+// EXTERNAL MODULE: ./node_modules/yauzl/index.js
+var yauzl = __nccwpck_require__(663);
+;// CONCATENATED MODULE: ./.build/src/verify/zip-entries.js
+
+
+
+
+
+
+
+const zip_entries_DEFAULT_ZIP_LIMITS = {
+    maxEntries: 10_000,
+    maxTotalUncompressedBytes: 4 * 1024 ** 3,
+    maxCompressionRatio: 1000,
+    compressionRatioMinBytes: 1024 ** 2,
+};
+/** Output bytes per inflate step (zlib's default is 16 KiB). */
+const INFLATE_CHUNK_BYTES = 256 * 1024;
+const EMPTY_SHA256 = (0,external_node_crypto_.createHash)('sha256').digest('hex');
+const SLASH = 0x2f;
+const FLAG_DATA_DESCRIPTOR = 0x0008;
+/**
+ * Reads every entry of the zip at `path` and hashes its content, one entry at a time (memory does
+ * not grow with the archive). Throws VERIFY_BAD_ZIP for anything that is not a zip OpenTofu could
+ * hash and install: unsafe names (PROTOCOL.md §1.9), exceeded limits, corrupt data. Throws IO when
+ * the file cannot be opened.
+ */
+async function digestZipEntries(path, limits = zip_entries_DEFAULT_ZIP_LIMITS) {
+    const zip = await openZip(path);
+    try {
+        if (zip.entryCount > limits.maxEntries) {
+            throw badZip(path, `it has ${zip.entryCount} entries, more than the limit of ${limits.maxEntries}`);
+        }
+        const entries = await listEntries(zip, path, limits);
+        const digests = [];
+        for (const entry of entries) {
+            digests.push({
+                name: entry.fileNameRaw,
+                sha256: await digestEntry(zip, entry, path),
+                kind: kindOf(entry),
+                symlink: isUnixSymlink(entry),
+            });
+        }
+        return digests;
+    }
+    catch (err) {
+        throw isRepoxyError(err) ? err : badZip(path, err.message, err);
+    }
+    finally {
+        zip.close();
+    }
+}
+/**
+ * The digests of the zip at `path` from a streaming pass (`StreamingZipHasher`), confirmed against its
+ * central directory without inflating anything: the central directory must pass every check
+ * `digestZipEntries` makes and list exactly the streamed entries, in order, with the same name bytes,
+ * local-header offset, method, sizes and CRC-32 — then every reader that goes through the central
+ * directory (OpenTofu's, yauzl) reads exactly the bytes that were hashed. Undefined when anything
+ * differs or fails: the caller then runs `digestZipEntries`, which reports the precise error.
+ */
+async function confirmStreamedEntries(path, streamed, limits = zip_entries_DEFAULT_ZIP_LIMITS) {
+    let zip;
+    try {
+        zip = await openZip(path);
+    }
+    catch {
+        return undefined;
+    }
+    try {
+        if (zip.entryCount !== streamed.length || zip.entryCount > limits.maxEntries)
+            return undefined;
+        const central = await listEntries(zip, path, limits);
+        if (central.length !== streamed.length)
+            return undefined;
+        const digests = [];
+        for (const [i, entry] of central.entries()) {
+            const s = streamed[i];
+            const same = entry.fileNameRaw.equals(s.name) &&
+                entry.relativeOffsetOfLocalHeader === s.offset &&
+                entry.compressionMethod === s.method &&
+                entry.compressedSize === s.compressedSize &&
+                entry.uncompressedSize === s.uncompressedSize &&
+                entry.crc32 >>> 0 === s.crc32 >>> 0 &&
+                (entry.generalPurposeBitFlag & FLAG_DATA_DESCRIPTOR) === 0;
+            if (!same)
+                return undefined;
+            digests.push({
+                name: entry.fileNameRaw,
+                sha256: endsWithSlash(entry.fileNameRaw) ? EMPTY_SHA256 : s.sha256,
+                kind: kindOf(entry),
+                symlink: isUnixSymlink(entry),
+            });
+        }
+        return digests;
+    }
+    catch {
+        return undefined;
+    }
+    finally {
+        zip.close();
+    }
+}
+/** Why an entry name is refused (absolute, `..` component, NUL, newline, empty), or undefined. */
+function unsafeNameReason(name) {
+    const text = name.toString('latin1');
+    if (text === '')
+        return 'the name is empty';
+    if (text.includes('\n'))
+        return 'the name contains a newline';
+    if (text.includes('\0'))
+        return 'the name contains a NUL byte';
+    if (/^[/\\]/.test(text) || /^[A-Za-z]:/.test(text))
+        return 'the name is an absolute path';
+    // go-getter's containsDotDot splits on both separators (decompress_zip.go).
+    if (text.split(/[/\\]/).includes('..'))
+        return 'the name contains a ".." path component';
+    return undefined;
+}
+/** An entry name for messages: decoded as UTF-8, quoted. */
+function showName(name) {
+    return JSON.stringify(name.toString('utf8'));
+}
+/** A VERIFY_BAD_ZIP error naming the archive. */
+function badZip(path, why, cause) {
+    return new errors_RepoxyError('VERIFY_BAD_ZIP', `${path} is not a usable provider zip: ${why}`, { cause });
+}
+function openZip(path) {
+    const options = { lazyEntries: true, autoClose: false, decodeStrings: false, validateEntrySizes: true };
+    return new Promise((resolve, reject) => {
+        yauzl.open(path, options, (err, zip) => {
+            if (!err)
+                return resolve(zip);
+            if (typeof err.code === 'string') {
+                return reject(new errors_RepoxyError('IO', `cannot open ${path}: ${err.message}`, { cause: err }));
+            }
+            reject(new errors_RepoxyError('VERIFY_BAD_ZIP', `${path} is not a valid zip file (${err.message})`, { cause: err }));
+        });
+    });
+}
+function listEntries(zip, path, limits) {
+    return new Promise((resolve, reject) => {
+        const entries = [];
+        let total = 0;
+        zip.on('entry', (entry) => {
+            try {
+                checkEntry(entry, path, limits);
+                total += entry.uncompressedSize;
+                if (total > limits.maxTotalUncompressedBytes) {
+                    throw badZip(path, `its entries hold more than ${limits.maxTotalUncompressedBytes} bytes uncompressed`);
+                }
+                entries.push(entry);
+                zip.readEntry();
+            }
+            catch (err) {
+                reject(err);
+            }
+        });
+        zip.on('end', () => resolve(entries));
+        // Stays attached after settling, so a late error can never become an uncaught exception.
+        zip.on('error', reject);
+        zip.readEntry();
+    });
+}
+function checkEntry(entry, path, limits) {
+    const name = entry.fileNameRaw;
+    const unsafe = unsafeNameReason(name);
+    if (unsafe)
+        throw badZip(path, `archive contains an unsafe entry name ${showName(name)}: ${unsafe}`);
+    if (entry.isEncrypted())
+        throw badZip(path, `entry ${showName(name)} is encrypted`);
+    if (entry.compressionMethod !== 0 && entry.compressionMethod !== 8) {
+        throw badZip(path, `entry ${showName(name)} uses unsupported compression method ${entry.compressionMethod}`);
+    }
+    // Go's File.Open refuses a `name/` entry that claims content (archive/zip reader.go).
+    if (endsWithSlash(name) && entry.uncompressedSize !== 0) {
+        throw badZip(path, `directory entry ${showName(name)} claims ${entry.uncompressedSize} bytes of content`);
+    }
+    const ratio = entry.uncompressedSize / Math.max(1, entry.compressedSize);
+    if (entry.uncompressedSize > limits.compressionRatioMinBytes && ratio > limits.maxCompressionRatio) {
+        throw badZip(path, `entry ${showName(name)} expands ${entry.compressedSize} bytes to ${entry.uncompressedSize} ` +
+            `(ratio ${Math.round(ratio)}:1, limit ${limits.maxCompressionRatio}:1)`);
+    }
+}
+async function digestEntry(zip, entry, path) {
+    // HashZip hashes `name/` entries as empty content without reading them (reader.go dirReader).
+    if (endsWithSlash(entry.fileNameRaw))
+        return EMPTY_SHA256;
+    const hash = (0,external_node_crypto_.createHash)('sha256');
+    let crc = 0;
+    for await (const chunk of await openReadStream(zip, entry, path)) {
+        hash.update(chunk);
+        crc = crc32(chunk, crc);
+    }
+    // Go's checksumReader fails on a CRC mismatch; yauzl does not check CRCs.
+    if (crc !== entry.crc32 >>> 0) {
+        throw badZip(path, `entry ${showName(entry.fileNameRaw)} is corrupt (CRC-32 mismatch)`);
+    }
+    return hash.digest('hex');
+}
+function openReadStream(zip, entry, path) {
+    // A deflated entry's compressed bytes are read with 256 KiB reads (yauzl reads 16 KiB at a time) and
+    // inflated with 256 KiB output steps (zlib's default is 16 KiB): every read and every inflate step is a
+    // thread-pool round trip through the JS thread, so fewer, larger steps hash big archives faster.
+    if (entry.compressionMethod !== 8) {
+        return new Promise((resolve, reject) => {
+            zip.openReadStream(entry, (err, raw) => (err ? reject(err) : resolve(raw)));
+        });
+    }
+    return dataStart(path, entry).then((start) => {
+        const raw = (0,external_node_fs_namespaceObject.createReadStream)(path, {
+            start,
+            end: start + entry.compressedSize - 1,
+            highWaterMark: INFLATE_CHUNK_BYTES,
+        });
+        const inflate = external_node_zlib_.createInflateRaw({ chunkSize: INFLATE_CHUNK_BYTES });
+        return (0,external_node_stream_.pipeline)(raw, inflate, exactSize(entry.uncompressedSize), () => undefined);
+    });
+}
+/** Where an entry's data begins: after its local header (30 bytes, name, extra field). */
+async function dataStart(path, entry) {
+    const fh = await (0,promises_.open)(path, 'r');
+    try {
+        const header = Buffer.alloc(30);
+        await fh.read(header, 0, 30, entry.relativeOffsetOfLocalHeader);
+        if (header.readUInt32LE(0) !== 0x04034b50)
+            throw new Error('invalid local file header signature');
+        return entry.relativeOffsetOfLocalHeader + 30 + header.readUInt16LE(26) + header.readUInt16LE(28);
+    }
+    finally {
+        await fh.close();
+    }
+}
+/** yauzl checks uncompressed sizes only on its own inflater: the same check, as a pass-through. */
+function exactSize(expected) {
+    let seen = 0;
+    return new external_node_stream_.Transform({
+        transform(chunk, _encoding, done) {
+            seen += chunk.length;
+            if (seen > expected)
+                return done(new Error(`too many bytes in the stream: expected ${expected}`));
+            done(null, chunk);
+        },
+        flush(done) {
+            done(seen === expected
+                ? null
+                : new Error(`not enough bytes in the stream: expected ${expected}, got ${seen}`));
+        },
+    });
+}
+function isUnixSymlink(entry) {
+    const creator = entry.versionMadeBy >>> 8;
+    return (creator === 3 || creator === 19) && ((entry.externalFileAttributes >>> 16) & 0o170000) === 0o120000;
+}
+/** go-getter's `f.FileInfo().IsDir()`: a trailing `/`, or a directory mode in the external attributes. */
+function kindOf(entry) {
+    if (endsWithSlash(entry.fileNameRaw))
+        return 'dir';
+    const creator = entry.versionMadeBy >>> 8;
+    const attrs = entry.externalFileAttributes >>> 0;
+    // Go archive/zip struct.go: creatorUnix=3, creatorMacOSX=19; creatorFAT=0, creatorNTFS=11, creatorVFAT=14.
+    if (creator === 3 || creator === 19)
+        return ((attrs >>> 16) & 0o170000) === 0o040000 ? 'dir' : 'file';
+    if (creator === 0 || creator === 11 || creator === 14)
+        return (attrs & 0x10) !== 0 ? 'dir' : 'file';
+    return 'file';
+}
+function endsWithSlash(name) {
+    return name.length > 0 && name[name.length - 1] === SLASH;
+}
+const CRC_TABLE = Uint32Array.from({ length: 256 }, (_, n) => {
+    let c = n;
+    for (let k = 0; k < 8; k++)
+        c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    return c >>> 0;
+});
+/** CRC-32 as zip uses it, continuing from `previous`; table-based where zlib.crc32 is missing (Node < 20.15). */
+function crc32(data, previous = 0) {
+    if (typeof external_node_zlib_.crc32 === 'function')
+        return external_node_zlib_.crc32(data, previous) >>> 0;
+    return crc32Table(data, previous);
+}
+/** The portable CRC-32 (exported so tests can compare it with zlib's). */
+function crc32Table(data, previous = 0) {
+    let c = (previous ^ 0xffffffff) >>> 0;
+    for (const byte of data)
+        c = CRC_TABLE[(c ^ byte) & 0xff] ^ (c >>> 8);
+    return (c ^ 0xffffffff) >>> 0;
+}
+
+;// CONCATENATED MODULE: ./.build/src/verify/zh.js
+
+
+
+/**
+ * Lower-case hex sha256 of a file's bytes, streamed (memory does not grow with the file).
+ * This is the value behind `zh:` (PROTOCOL.md §4.2). Throws IO when the file cannot be read.
+ */
+async function zh_sha256File(path) {
+    const hash = createHash('sha256');
+    try {
+        // 1 MiB reads: each read is a thread-pool round trip; 64 KiB reads cost twice the time (BENCHMARKS.md).
+        for await (const chunk of createReadStream(path, { highWaterMark: 1024 * 1024 }))
+            hash.update(chunk);
+    }
+    catch (cause) {
+        throw new RepoxyError('IO', `cannot read ${path} to compute its sha256: ${cause.message}`, {
+            cause,
+        });
+    }
+    return hash.digest('hex');
+}
+
+;// CONCATENATED MODULE: ./.build/src/verify/h1.js
+
+
+
+
+
+
+/** h1 of a package with no files: base64(sha256("")) (OpenTofu hash.go emptyPackageHashV1). */
+const EMPTY_H1 = 'h1:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=';
+/**
+ * Go dirhash Hash1 (PROTOCOL.md §4.1): names sorted bytewise on UTF-8, one line
+ * `<hex>  <name>\n` each, `h1:` + base64(sha256(lines)). Throws INPUT_INVALID for a name with a newline.
+ */
+function hash1(files) {
+    return hash1OfRawNames(files.map((f) => ({ name: Buffer.from(f.name, 'utf8'), sha256: f.sha256 })));
+}
+function hash1OfRawNames(files) {
+    for (const f of files) {
+        if (f.name.includes(0x0a)) {
+            throw new errors_RepoxyError('INPUT_INVALID', `cannot compute h1: file name ${showName(f.name)} contains a newline`);
+        }
+        if (!/^[0-9a-f]{64}$/.test(f.sha256)) {
+            throw new errors_RepoxyError('INPUT_INVALID', `cannot compute h1: "${f.sha256}" is not a lower-case hex sha256`);
+        }
+    }
+    const summary = (0,external_node_crypto_.createHash)('sha256');
+    for (const f of [...files].sort((a, b) => Buffer.compare(a.name, b.name))) {
+        summary.update(`${f.sha256}  `);
+        summary.update(f.name);
+        summary.update('\n');
+    }
+    return `h1:${summary.digest('base64')}`;
+}
+/**
+ * Both `h1:` values of the zip at `path` in one streaming pass. Throws VERIFY_BAD_ZIP when it is not
+ * a zip, exceeds `limits`, holds an unsafe name, or would not unpack (a path both file and directory).
+ */
+async function hashZip(path, limits = zip_entries_DEFAULT_ZIP_LIMITS) {
+    return zipHashesOf(await digestZipEntries(path, limits), path);
+}
+/**
+ * `hashZip` of the zip at `path` without reading its content again, from what a `StreamingZipHasher`
+ * saw while the file was written. Returns what `hashZip` would, or undefined when the streaming pass
+ * gave up or the central directory does not confirm it: then call `hashZip`, which reports the precise error.
+ */
+async function hashStreamedZip(path, streamed, limits = zip_entries_DEFAULT_ZIP_LIMITS) {
+    if (!streamed.ok)
+        return undefined;
+    const entries = await confirmStreamedEntries(path, streamed.entries, limits);
+    if (!entries)
+        return undefined;
+    try {
+        return zipHashesOf(entries, path);
+    }
+    catch {
+        return undefined;
+    }
+}
+function zipHashesOf(entries, path) {
+    // go-getter refuses an archive without entries, so no h1Unpacked exists for it (decompress_zip.go).
+    if (entries.length === 0)
+        throw badZip(path, 'the archive has no entries; tofu init refuses to unpack it');
+    return {
+        h1Zip: h1OfZipEntries(entries),
+        h1Unpacked: hash1OfRawNames(unpackedFiles(entries, path)),
+        notes: notesOn(entries),
+    };
+}
+/** What a reviewer should hear about: entries tofu installs, but not as their names suggest. */
+function notesOn(entries) {
+    const notes = [];
+    const seen = new Set();
+    for (const e of entries) {
+        const key = e.name.toString('latin1');
+        if (seen.has(key))
+            notes.push(`duplicate entry ${showName(e.name)}: the last one wins when unpacked`);
+        seen.add(key);
+        if (e.symlink)
+            notes.push(`symlink entry ${showName(e.name)}: unpacked as a regular file holding the link text`);
+    }
+    return notes;
+}
+/** HashZip of the zip at `path` (PROTOCOL.md §4.1). Throws as `hashZip`. */
+async function h1OfZip(path, limits = DEFAULT_ZIP_LIMITS) {
+    return (await hashZip(path, limits)).h1Zip;
+}
+/** HashDir of what `tofu init` would unpack from the zip at `path` (PROTOCOL.md §1.9, §1.10). */
+async function h1OfUnpackedZip(path, limits = DEFAULT_ZIP_LIMITS) {
+    return (await hashZip(path, limits)).h1Unpacked;
+}
+// HashZip lists every entry, duplicates twice, each opened through a name map: the LAST entry's
+// content stands for every entry of that name (x/mod sumdb/dirhash HashZip).
+function h1OfZipEntries(entries) {
+    const lastContent = new Map();
+    for (const e of entries)
+        lastContent.set(e.name.toString('latin1'), e.sha256);
+    return hash1OfRawNames(entries.map((e) => ({ name: e.name, sha256: lastContent.get(e.name.toString('latin1')) })));
+}
+// go-getter ZipDecompressor: directory entries become directories (HashDir skips them), every other
+// entry a regular file at filepath.Join(dst, name); a later entry of the same path overwrites it.
+function unpackedFiles(entries, path) {
+    const files = new Map();
+    const dirs = new Set();
+    for (const e of entries) {
+        const rel = cleanRelative(e.name);
+        if (e.kind === 'dir') {
+            addWithParents(dirs, rel);
+        }
+        else if (rel === '') {
+            throw badZip(path, `entry ${showName(e.name)} would overwrite the package directory itself`);
+        }
+        else {
+            addWithParents(dirs, rel.slice(0, Math.max(0, rel.lastIndexOf('/'))));
+            files.set(rel, e.sha256);
+        }
+    }
+    for (const rel of files.keys()) {
+        if (dirs.has(rel)) {
+            throw badZip(path, `${showName(Buffer.from(rel, 'latin1'))} is both a file and a directory in the archive`);
+        }
+    }
+    return [...files].map(([rel, sha256]) => ({ name: Buffer.from(rel, 'latin1'), sha256 }));
+}
+/** filepath.Join's cleaning for a name already known to be relative and free of `..`; bytes kept as latin1. */
+function cleanRelative(name) {
+    return name
+        .toString('latin1')
+        .split('/')
+        .filter((part) => part !== '' && part !== '.')
+        .join('/');
+}
+function addWithParents(dirs, rel) {
+    for (let dir = rel; dir !== '' && !dirs.has(dir); dir = dir.slice(0, Math.max(0, dir.lastIndexOf('/')))) {
+        dirs.add(dir);
+    }
+}
+/**
+ * HashDir of a directory (PROTOCOL.md §4.1): every non-directory entry, found by a walk that does not
+ * descend symlinked directories, named relative to `dir` with `/`. A symlink is hashed through to its
+ * target. Throws IO when something cannot be read (a symlink to a directory, a FIFO, a name with a newline).
+ */
+async function h1OfDir(dir) {
+    const root = await realpath(dir).catch((cause) => {
+        throw new RepoxyError('IO', `cannot hash directory ${dir}: ${cause.message}`, { cause });
+    });
+    const files = [];
+    for (const name of await listFiles(root, '')) {
+        if (name.includes('\n'))
+            throw new RepoxyError('IO', `cannot hash ${join(root, name)}: its name contains a newline`);
+        files.push({ name, sha256: await sha256File(join(root, name)) });
+    }
+    return hash1(files);
+}
+async function listFiles(root, rel) {
+    let dirents;
+    try {
+        dirents = await readdir(join(root, rel), { withFileTypes: true });
+    }
+    catch (cause) {
+        throw new RepoxyError('IO', `cannot list ${join(root, rel)}: ${cause.message}`, { cause });
+    }
+    const names = [];
+    for (const d of dirents) {
+        const name = rel === '' ? d.name : `${rel}/${d.name}`;
+        if (d.isDirectory())
+            names.push(...(await listFiles(root, name)));
+        else if (d.isFile() || d.isSymbolicLink())
+            names.push(name);
+        else
+            throw new RepoxyError('IO', `cannot hash ${join(root, name)}: not a regular file or symlink`);
+    }
+    return names;
 }
 
 ;// CONCATENATED MODULE: ./.build/src/verify/zip-stream.js
@@ -79948,109 +79997,19 @@ class EntryHasher {
     }
 }
 
-;// CONCATENATED MODULE: ./.build/src/store/skipped-checks.js
-
-/**
- * Reports each check an accepted archive skipped that a cautious user wants to know about (`check-skipped`):
- * the signature (the registry sent no keys) and the lock-file hash (the lock files record none).
- */
-function reportSkippedChecks(record, report) {
-    for (const c of record.verification.checks) {
-        if (c.outcome !== 'skipped' || (c.check !== 'signature' && c.check !== 'lock-hash'))
-            continue;
-        report({
-            type: 'check-skipped',
-            ref: record.ref,
-            check: c.check,
-            message: `${describePackage(record.ref)}: ${c.check} check skipped: ${c.detail}`,
-        });
-    }
-}
-
-;// CONCATENATED MODULE: ./.build/src/store/stored-archive.js
-
-
-
-
-
-
-/** 1 MiB reads, as `sha256File` (BENCHMARKS.md: each read is a thread-pool round trip). */
-const READ_BYTES = 1024 * 1024;
-/**
- * Hashes the stored archive named `sha256` in one streaming read: its sha256 and both h1: (the zip's
- * entries are hashed from the same bytes, confirmed by the central directory like a download's, else
- * hashed again from the file). Undefined when there is no such entry. Throws STORE_CORRUPT naming the
- * failed check when the entry is not a regular file (symlinks are not followed), its bytes do not hash
- * to its name, or it is not a zip tofu could install.
- */
-async function measureStoredArchive(store, sha256) {
-    const file = store.archivePath(sha256);
-    const rel = `packages/sha256/${sha256}.zip`;
-    const handle = await openRegular(file, rel);
-    if (!handle)
-        return undefined;
-    const hasher = new StreamingZipHasher();
-    const hash = (0,external_node_crypto_.createHash)('sha256');
-    let size = 0;
-    try {
-        for await (const chunk of handle.createReadStream({ highWaterMark: READ_BYTES, autoClose: false })) {
-            const bytes = chunk;
-            size += bytes.length;
-            hash.update(bytes);
-            if (!hasher.write(bytes))
-                await hasher.drained();
-        }
-    }
-    finally {
-        await handle.close();
-    }
-    const actual = hash.digest('hex');
-    if (actual !== sha256) {
-        hasher.abandon();
-        await hasher.finish();
-        throw new errors_RepoxyError('STORE_CORRUPT', `${rel} hashes to sha256 ${actual}, not to its name`);
-    }
-    const zipHashes = (await hashStreamedZip(file, await hasher.finish())) ?? (await hashAgain(file, rel));
-    return { path: file, size, sha256, zipHashes };
-}
-async function openRegular(file, rel) {
-    let handle;
-    try {
-        handle = await (0,promises_.open)(file, external_node_fs_namespaceObject.constants.O_RDONLY | external_node_fs_namespaceObject.constants.O_NOFOLLOW);
-    }
-    catch (e) {
-        const code = e.code;
-        if (code === 'ENOENT')
-            return undefined;
-        if (code === 'ELOOP')
-            throw new errors_RepoxyError('STORE_CORRUPT', `${rel} is a symlink`);
-        throw new errors_RepoxyError('STORE_CORRUPT', `${rel} cannot be read (${code ?? String(e)})`);
-    }
-    if (!(await handle.stat()).isFile()) {
-        await handle.close();
-        throw new errors_RepoxyError('STORE_CORRUPT', `${rel} is not a regular file`);
-    }
-    return handle;
-}
-async function hashAgain(file, rel) {
-    try {
-        return await hashZip(file);
-    }
-    catch (err) {
-        if (!isRepoxyError(err))
-            throw err;
-        throw new errors_RepoxyError('STORE_CORRUPT', `${rel} is not an installable zip (${err.message})`, {
-            cause: err,
-        });
-    }
-}
-
 ;// CONCATENATED MODULE: ./.build/src/store/trust.js
 
 
 
 
 
+/** OPENTOFU_ENFORCE_GPG_VALIDATION / OPENTOFU_ENFORCE_GPG_EXPIRATION, read once by the caller. */
+function chainOptionsFrom(env) {
+    return {
+        enforceGpgValidation: env.OPENTOFU_ENFORCE_GPG_VALIDATION === 'true',
+        enforceExpiration: env.OPENTOFU_ENFORCE_GPG_EXPIRATION === 'true',
+    };
+}
 /**
  * LOCK ANCHOR: when the archive's sha256 or one of its h1: computed in this run is one of the
  * version's lock-file hashes, names the hash and the lock files; else undefined.
@@ -80088,8 +80047,9 @@ async function selfConsistent(provider, meta, sums, measured, options) {
     const expected = archiveFilename(meta);
     if (meta.filename !== expected)
         return { failed: `the document names ${meta.filename}, not ${expected}` };
+    // Nothing to check a stored document without keys against (OpenTofu's registry may serve none): fetch again.
     if (meta.signingKeys.length === 0)
-        return { failed: 'the document carries no signing keys' };
+        return { unanchored: 'the document carries no signing keys' };
     try {
         return { chain: await verifyArchive(evidence(provider, meta, sums, measured, options)) };
     }
@@ -80153,137 +80113,13 @@ function evidence(provider, meta, sums, measured, options) {
     };
 }
 
-;// CONCATENATED MODULE: ./.build/src/store/obtain.js
+;// CONCATENATED MODULE: ./.build/src/store/download-archive.js
 
 
 
 
 
 
-
-
-/**
- * Mirrors one archive, cheapest anchor first: (a) a stored archive whose bytes match a lock-file hash,
- * with stored metadata only where it is self-consistent; (b) metadata fetched from upstream in this run,
- * with the stored archive reused only when its bytes match it; (c) a download. Anything stored that fails
- * a check is reported (`store-corrupt`), discarded and fetched again. Fails closed: throws VERIFY_*.
- */
-async function mirrorPackage(ref, provider, ctx) {
-    const candidate = await storedCandidate(ref, provider, ctx);
-    const done = (candidate?.lock && !ctx.requireSignatures ? await lockAnchored(provider, candidate, ctx) : undefined) ??
-        (await upstreamAnchored(ref, provider, candidate?.measured, ctx));
-    requireSignature(done.record, ctx);
-    reportSkippedChecks(done.record, ctx.report);
-    return done;
-}
-/** The stored archive the stored document points at, measured; undefined when none is usable. */
-async function storedCandidate(ref, provider, ctx) {
-    const meta = await discardIfCorrupt(ref, ctx, () => ctx.source.candidateMeta(ref), () => ctx.source.forget(ref));
-    if (!meta)
-        return undefined;
-    const measured = await measure(ref, meta.shasum, ctx);
-    if (!measured)
-        return undefined;
-    const lock = lockAnchor(provider, measured);
-    if (!lock && lockPinsVersion(provider)) {
-        await discard(ref, ctx, `${measured.path} matches none of the lock files' hashes`, () => ctx.store.evictArchive(measured.sha256));
-        return undefined;
-    }
-    return { meta, measured, lock };
-}
-/** (a) LOCK ANCHOR: publishes the stored archive with the stored metadata when that is self-consistent. */
-async function lockAnchored(provider, candidate, ctx) {
-    const ref = candidate.meta.ref;
-    const sums = await discardIfCorrupt(ref, ctx, () => ctx.source.candidateSums(ref), () => ctx.source.forget(ref));
-    if (!sums)
-        return undefined;
-    const checked = await selfConsistent(provider, candidate.meta, sums, candidate.measured, chainOptions(ctx));
-    if ('unanchored' in checked)
-        return undefined;
-    if ('failed' in checked) {
-        await discard(ref, ctx, `stored metadata is not self-consistent: ${checked.failed}`, () => ctx.source.forget(ref));
-        return undefined;
-    }
-    // Anchor: the lock file (the bytes' hash is the lock's); the metadata is only consistent with it.
-    const verification = { ...checked.chain, anchor: 'lock-file', anchorDetail: candidate.lock };
-    return packageOf(candidate.meta, sums, candidate.measured, verification, 'store', ctx);
-}
-/** (b)/(c) UPSTREAM ANCHOR: metadata fetched in this run; the stored archive if its bytes match, else a download. */
-async function upstreamAnchored(ref, provider, measured, ctx) {
-    const meta = await ctx.source.downloadMeta(ref);
-    const sums = await ctx.source.sums(meta);
-    if (measured && measured.sha256 !== meta.shasum) {
-        const why = `${measured.path} is not the upstream archive (sha256 ${meta.shasum}) of ${describePackage(ref)}`;
-        await discard(ref, ctx, why, () => ctx.store.evictArchive(measured.sha256));
-    }
-    const stored = measured?.sha256 === meta.shasum ? measured : await measure(ref, meta.shasum, ctx);
-    if (stored) {
-        // Anchor: upstream metadata fetched and verified in this run; the stored bytes hash to its shasum.
-        const verification = await verifyAgainstUpstream(provider, meta, sums, stored, chainOptions(ctx));
-        return packageOf(meta, sums, stored, verification, 'store', ctx);
-    }
-    const fetched = await download(provider, meta, sums, ctx);
-    // Anchor: upstream metadata fetched and verified in this run; the bytes were downloaded in this run.
-    const verification = await verifyAgainstUpstream(provider, meta, sums, fetched, chainOptions(ctx)).catch(async (err) => {
-        await (0,promises_.rm)(fetched.path, { force: true });
-        throw err;
-    });
-    const localPath = await ctx.store.admitArchive(fetched.path, fetched.sha256);
-    return packageOf(meta, sums, { ...fetched, path: localPath }, verification, 'upstream', ctx);
-}
-function packageOf(meta, sums, archive, verification, source, ctx) {
-    for (const note of archive.zipHashes.notes)
-        ctx.report({ type: 'warning', message: `${describePackage(meta.ref)}: ${note}` });
-    const record = {
-        ref: meta.ref,
-        filename: meta.filename,
-        size: archive.size,
-        zh: `zh:${archive.sha256}`,
-        h1: archive.zipHashes.h1Zip,
-        source,
-        downloadUrl: meta.downloadUrl,
-        verification,
-        localPath: archive.path,
-    };
-    return { record, meta, sums };
-}
-/** With `requireSignatures`, an archive whose SHA256SUMS signature was not verified in this run fails. */
-function requireSignature(record, ctx) {
-    if (!ctx.requireSignatures || record.verification.anchor === 'upstream-signature')
-        return;
-    throw new errors_RepoxyError('VERIFY_NO_KEYS', `${describePackage(record.ref)}: signature check failed: expected a SHA256SUMS signature verified in this run ` +
-        `because signatures are required, actual: ${record.verification.anchorDetail}`);
-}
-function chainOptions(ctx) {
-    return {
-        enforceGpgValidation: ctx.env.OPENTOFU_ENFORCE_GPG_VALIDATION === 'true',
-        enforceExpiration: ctx.env.OPENTOFU_ENFORCE_GPG_EXPIRATION === 'true',
-    };
-}
-/** Measures the stored archive named `sha256`; a damaged one is reported and evicted (undefined). */
-async function measure(ref, sha256, ctx) {
-    return discardIfCorrupt(ref, ctx, () => measureStoredArchive(ctx.store, sha256), () => ctx.store.evictArchive(sha256));
-}
-/** Runs a store read; on STORE_CORRUPT reports it, runs `drop` and answers undefined (fetch again). */
-async function discardIfCorrupt(ref, ctx, read, drop) {
-    try {
-        return await read();
-    }
-    catch (err) {
-        if (!isRepoxyError(err) || err.code !== 'STORE_CORRUPT')
-            throw err;
-        await discard(ref, ctx, err.message, drop);
-        return undefined;
-    }
-}
-async function discard(ref, ctx, why, drop) {
-    ctx.report({
-        type: 'store-corrupt',
-        ref,
-        message: `${describePackage(ref)}: store entry discarded: ${why}; fetching again`,
-    });
-    await drop();
-}
 /**
  * Downloads into the store's tmp/ and hashes it while it arrives. Bytes that do not hash to the
  * registry's shasum (damaged in transit) are fetched once more; verification then judges them.
@@ -80304,12 +80140,12 @@ async function download(provider, meta, sums, ctx) {
     if (dl.sha256 !== meta.shasum) {
         dl.observer?.abandon(); // its entries do not matter: the chain fails on its size or sha256
         await (0,promises_.rm)(dl.path, { force: true });
-        await refuseMismatched(provider, meta, sums, { path: dl.path, size: dl.size, sha256: dl.sha256 }, chainOptions(ctx));
+        await refuseMismatched(provider, meta, sums, { path: dl.path, size: dl.size, sha256: dl.sha256 }, chainOptionsFrom(ctx.env));
     }
-    return { path: dl.path, size: dl.size, sha256: dl.sha256, zipHashes: await obtain_zipHashesOf(dl, meta, ctx) };
+    return { path: dl.path, size: dl.size, sha256: dl.sha256, zipHashes: await download_archive_zipHashesOf(dl, meta, ctx) };
 }
 /** Both h1: of a downloaded zip, from the hashing done while it downloaded, else from the file. */
-async function obtain_zipHashesOf(dl, meta, ctx) {
+async function download_archive_zipHashesOf(dl, meta, ctx) {
     const file = dl.path;
     const streamed = dl.observer ? await dl.observer.finish() : { ok: false, why: 'not observed' };
     const hashes = await hashStreamedZip(file, streamed);
@@ -80392,23 +80228,43 @@ class Store {
     async readRef(rel) {
         return readRegularFile(external_node_path_.join(this.root, rel), rel);
     }
+    /** Writes a document; a directory on its way that is not a real directory (a symlink) is replaced. */
     async writeRef(rel, data) {
         const target = external_node_path_.join(this.root, rel);
-        await (0,promises_.mkdir)(external_node_path_.dirname(target), { recursive: true });
+        await this.realDirectories(external_node_path_.dirname(rel));
         await this.assertInside(external_node_path_.dirname(target), rel);
         const tmp = this.tmpPath();
         await (0,promises_.writeFile)(tmp, data, { flag: 'wx' });
+        const st = await (0,promises_.lstat)(target).catch(() => undefined);
+        if (st && !st.isFile())
+            await (0,promises_.rm)(target, { recursive: true, force: true }); // a planted directory
         await (0,promises_.rename)(tmp, target);
         this.dirty = true;
     }
+    /** Removes a document; nothing is removed through a directory that leads outside the store. */
     async removeRef(rel) {
         const target = external_node_path_.join(this.root, rel);
         const dir = await (0,promises_.realpath)(external_node_path_.dirname(target)).catch(() => undefined);
-        if (!dir)
+        if (!dir || !this.isInside(dir))
             return;
-        await this.assertInside(dir, rel);
-        await (0,promises_.rm)(target, { force: true });
+        await (0,promises_.rm)(target, { recursive: true, force: true }); // a link is removed, not followed
         this.dirty = true;
+    }
+    /** Creates each directory of `rel` under the root, replacing whatever is there that is not a directory. */
+    async realDirectories(rel) {
+        let dir = this.root;
+        for (const part of rel.split(external_node_path_.sep)) {
+            dir = external_node_path_.join(dir, part);
+            const st = await (0,promises_.lstat)(dir).catch(() => undefined);
+            if (st?.isDirectory())
+                continue;
+            if (st)
+                await (0,promises_.rm)(dir, { force: true }).catch(() => undefined); // a concurrent write may have replaced it
+            await (0,promises_.mkdir)(dir).catch((e) => {
+                if (e.code !== 'EEXIST')
+                    throw e; // a concurrent write made it
+            });
+        }
     }
     /** A fresh path under `tmp/` on the store's filesystem (so `admitArchive` can rename). */
     tmpPath() {
@@ -80430,14 +80286,17 @@ class Store {
     /** Refuses to write through a directory the store redirected elsewhere (a symlinked `refs/` subdirectory). */
     async assertInside(dir, rel) {
         const real = await (0,promises_.realpath)(dir);
-        const root = this.realRoot ?? (await (0,promises_.realpath)(this.root));
-        if (real !== root && !real.startsWith(root + external_node_path_.sep)) {
+        if (!this.isInside(real))
             throw new errors_RepoxyError('STORE_CORRUPT', `the store entry ${rel} leads outside the store (to ${real})`);
-        }
+    }
+    isInside(real) {
+        const root = this.realRoot ?? this.root;
+        return real === root || real.startsWith(root + external_node_path_.sep);
     }
     /** Deletes a damaged archive so it is fetched again. */
     async evictArchive(sha256) {
-        await (0,promises_.unlink)(this.archivePath(sha256)).catch(() => undefined);
+        // Whatever is there (a file, a link: not followed, a directory planted under an archive's name).
+        await (0,promises_.rm)(this.archivePath(sha256), { recursive: true, force: true });
         this.dirty = true;
     }
     /** Removes leftovers in `tmp/`; call at the end of a run. */
@@ -80445,8 +80304,26 @@ class Store {
         await (0,promises_.rm)(external_node_path_.join(this.root, 'tmp'), { recursive: true, force: true });
     }
 }
-/** Reads `file` only when it is a regular file, opened without following a symlink (O_NOFOLLOW). */
+/** Reads `file` only when it is a regular file of a document's size (see `openStoreEntry`). */
 async function readRegularFile(file, rel) {
+    const handle = await openStoreEntry(file, rel);
+    if (!handle)
+        return undefined;
+    try {
+        const { size } = await handle.stat();
+        if (size > MAX_REF_BYTES)
+            throw new errors_RepoxyError('STORE_CORRUPT', `the store entry ${rel} is ${size} bytes, more than any document`);
+        return await handle.readFile();
+    }
+    finally {
+        await handle.close();
+    }
+}
+/**
+ * Opens a store entry without following a symlink (O_NOFOLLOW); undefined when there is none. Throws
+ * STORE_CORRUPT when it is a symlink, not a regular file, or cannot be read.
+ */
+async function openStoreEntry(file, rel) {
     let handle;
     try {
         handle = await (0,promises_.open)(file, external_node_fs_namespaceObject.constants.O_RDONLY | external_node_fs_namespaceObject.constants.O_NOFOLLOW);
@@ -80457,19 +80334,270 @@ async function readRegularFile(file, rel) {
             return undefined;
         if (code === 'ELOOP')
             throw new errors_RepoxyError('STORE_CORRUPT', `the store entry ${rel} is a symlink`);
-        throw new errors_RepoxyError('IO', `cannot read the store entry ${rel}`, { cause: e });
+        throw new errors_RepoxyError('STORE_CORRUPT', `the store entry ${rel} cannot be read (${code ?? String(e)})`);
     }
+    if (!(await handle.stat()).isFile()) {
+        await handle.close();
+        throw new errors_RepoxyError('STORE_CORRUPT', `the store entry ${rel} is not a regular file`);
+    }
+    return handle;
+}
+
+;// CONCATENATED MODULE: ./.build/src/store/stored-archive.js
+
+
+
+
+
+/** 1 MiB reads, as `sha256File` (BENCHMARKS.md: each read is a thread-pool round trip). */
+const READ_BYTES = 1024 * 1024;
+/**
+ * Hashes the stored archive named `sha256` in one streaming read: its sha256 and both h1: (the zip's
+ * entries are hashed from the same bytes, confirmed by the central directory like a download's, else
+ * hashed again from the file). Undefined when there is no such entry. Throws STORE_CORRUPT naming the
+ * failed check when the entry is not a regular file (symlinks are not followed), its bytes do not hash
+ * to its name, or it is not a zip tofu could install.
+ */
+async function measureStoredArchive(store, sha256) {
+    const file = store.archivePath(sha256);
+    const rel = `packages/sha256/${sha256}.zip`;
+    const handle = await openStoreEntry(file, rel);
+    if (!handle)
+        return undefined;
+    const hasher = new StreamingZipHasher();
+    const hash = (0,external_node_crypto_.createHash)('sha256');
+    let size = 0;
     try {
-        const st = await handle.stat();
-        if (!st.isFile())
-            throw new errors_RepoxyError('STORE_CORRUPT', `the store entry ${rel} is not a regular file`);
-        if (st.size > MAX_REF_BYTES)
-            throw new errors_RepoxyError('STORE_CORRUPT', `the store entry ${rel} is ${st.size} bytes, more than any document`);
-        return await handle.readFile();
+        for await (const chunk of handle.createReadStream({ highWaterMark: READ_BYTES, autoClose: false })) {
+            const bytes = chunk;
+            size += bytes.length;
+            hash.update(bytes);
+            if (!hasher.write(bytes))
+                await hasher.drained();
+        }
     }
     finally {
         await handle.close();
     }
+    const actual = hash.digest('hex');
+    if (actual !== sha256) {
+        hasher.abandon();
+        await hasher.finish();
+        throw new errors_RepoxyError('STORE_CORRUPT', `the store entry ${rel} hashes to sha256 ${actual}, not to its name`);
+    }
+    const zipHashes = (await hashStreamedZip(file, await hasher.finish())) ?? (await hashAgain(file, rel));
+    return { path: file, size, sha256, zipHashes };
+}
+async function hashAgain(file, rel) {
+    try {
+        return await hashZip(file);
+    }
+    catch (err) {
+        if (!isRepoxyError(err))
+            throw err;
+        throw new errors_RepoxyError('STORE_CORRUPT', `the store entry ${rel} is not an installable zip (${err.message})`, {
+            cause: err,
+        });
+    }
+}
+
+;// CONCATENATED MODULE: ./.build/src/store/version-anchors.js
+
+
+
+
+/**
+ * UPSTREAM ANCHOR per provider version, for one run: the first platform of a version fetches its
+ * download document, SHA256SUMS and signature from upstream (3 small requests). Another platform of
+ * the same version may then use its STORED download document, but only when it agrees with that anchor:
+ * the same signing keys and sums URLs as the document fetched in this run, exactly this platform's file
+ * name, and a shasum equal to that file's line in the SHA256SUMS fetched in this run (which the
+ * verification chain then checks against the signature, with the keys fetched in this run).
+ */
+class VersionAnchors {
+    #first = new Map();
+    async metadata(ref, source) {
+        const key = `${formatAddress(ref.address)} ${ref.version}`;
+        const first = this.#first.get(key);
+        if (!first) {
+            const fetched = fetchFresh(ref, source);
+            this.#first.set(key, fetched);
+            return fetched;
+        }
+        const anchor = await first.catch(() => undefined);
+        const stored = anchor ? await agreeingStoredDocument(ref, anchor, source) : undefined;
+        if (stored)
+            return { meta: stored, sums: anchor.sums, storedDocument: true };
+        return fetchFresh(ref, source);
+    }
+}
+/** Download document, SHA256SUMS and signature from upstream, in this run. */
+async function fetchFresh(ref, source) {
+    const meta = await source.downloadMeta(ref);
+    return { meta, sums: await source.sums(meta), storedDocument: false };
+}
+async function agreeingStoredDocument(ref, anchor, source) {
+    const meta = await source.candidateMeta(ref).catch((err) => {
+        if (isRepoxyError(err) && err.code === 'STORE_CORRUPT')
+            return undefined;
+        throw err;
+    });
+    if (!meta)
+        return undefined;
+    const agrees = meta.filename === archiveFilename(meta) &&
+        sameList(meta.signingKeys, anchor.meta.signingKeys) &&
+        meta.shasumsUrl === anchor.meta.shasumsUrl &&
+        meta.shasumsSignatureUrl === anchor.meta.shasumsSignatureUrl &&
+        parseSums(anchor.sums.sums).get(meta.filename) === meta.shasum;
+    return agrees ? meta : undefined;
+}
+function sameList(a, b) {
+    return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+;// CONCATENATED MODULE: ./.build/src/store/obtain.js
+
+
+
+
+
+
+
+/**
+ * Mirrors one archive, cheapest anchor first: (a) a stored archive whose bytes match a lock-file hash,
+ * with stored metadata only where it is self-consistent; (b) metadata fetched from upstream in this run,
+ * with the stored archive reused only when its bytes match it; (c) a download. Anything stored that fails
+ * a check is reported (`store-corrupt`), discarded and fetched again. Fails closed: throws VERIFY_*.
+ */
+async function mirrorPackage(ref, provider, ctx) {
+    const candidate = await storedCandidate(ref, provider, ctx);
+    const done = (candidate?.lock && !ctx.requireSignatures ? await lockAnchored(provider, candidate, ctx) : undefined) ??
+        (await upstreamAnchored(ref, provider, candidate?.measured, ctx));
+    requireSignature(done.record, ctx);
+    return done;
+}
+/** The stored archive the stored document points at, measured; undefined when none is usable. */
+async function storedCandidate(ref, provider, ctx) {
+    const meta = await discardIfCorrupt(ref, ctx, () => ctx.source.candidateMeta(ref), () => ctx.source.forget(ref));
+    if (!meta)
+        return undefined;
+    const measured = await measure(ref, meta.shasum, ctx);
+    if (!measured)
+        return undefined;
+    const lock = lockAnchor(provider, measured);
+    if (!lock && lockPinsVersion(provider)) {
+        // The archive is intact under its name (another version may use it): the pointer to it is dropped.
+        const why = `the stored document points at ${measured.path}, which matches none of the lock files' hashes`;
+        await discard(ref, ctx, why, () => ctx.source.forget(ref));
+        return undefined;
+    }
+    return { meta, measured, lock };
+}
+/** (a) LOCK ANCHOR: publishes the stored archive with the stored metadata when that is self-consistent. */
+async function lockAnchored(provider, candidate, ctx) {
+    const ref = candidate.meta.ref;
+    const sums = await discardIfCorrupt(ref, ctx, () => ctx.source.candidateSums(ref), () => ctx.source.forget(ref));
+    if (!sums)
+        return undefined;
+    const checked = await selfConsistent(provider, candidate.meta, sums, candidate.measured, chainOptionsFrom(ctx.env));
+    if ('unanchored' in checked)
+        return undefined;
+    if ('failed' in checked) {
+        await discard(ref, ctx, `stored metadata is not self-consistent: ${checked.failed}`, () => ctx.source.forget(ref));
+        return undefined;
+    }
+    // Anchor: the lock file (the bytes' hash is the lock's); the metadata is only consistent with it.
+    const checks = checked.chain.checks.map((c) => c.check === 'signature'
+        ? { ...c, detail: `${c.detail}, with keys from the store (consistency only)` }
+        : c);
+    const verification = {
+        ...checked.chain,
+        checks,
+        anchor: 'lock-file',
+        anchorDetail: candidate.lock,
+    };
+    return packageOf(candidate.meta, sums, candidate.measured, verification, 'store', ctx);
+}
+/**
+ * (b)/(c) UPSTREAM ANCHOR: metadata from upstream in this run (a stored download document only where it
+ * agrees with the version's documents fetched in this run); the stored archive if its bytes match, else a
+ * download from a URL fetched in this run.
+ */
+async function upstreamAnchored(ref, provider, measured, ctx, fresh) {
+    const { meta, sums, storedDocument } = fresh ?? (await ctx.versions.metadata(ref, ctx.source));
+    if (measured && measured.sha256 !== meta.shasum) {
+        // Intact under its name, so kept; only the stored document that pointed at it was wrong.
+        const why = `the stored document pointed at ${measured.path}, not at the upstream archive (sha256 ${meta.shasum})`;
+        await discard(ref, ctx, why, () => Promise.resolve());
+    }
+    const stored = measured?.sha256 === meta.shasum ? measured : await measure(ref, meta.shasum, ctx);
+    if (stored) {
+        // Anchor: SHA256SUMS (and keys) fetched in this run; the stored bytes hash to its line for this file.
+        const verified = await verifyAgainstUpstream(provider, meta, sums, stored, chainOptionsFrom(ctx.env)).catch((err) => {
+            if (storedDocument && isRepoxyError(err) && err.code.startsWith('VERIFY_'))
+                return undefined;
+            throw err;
+        });
+        if (verified)
+            return packageOf(meta, sums, stored, verified, 'store', ctx);
+    }
+    if (storedDocument)
+        return upstreamAnchored(ref, provider, stored, ctx, await fetchFresh(ref, ctx.source));
+    const fetched = await download(provider, meta, sums, ctx);
+    // Anchor: upstream metadata fetched and verified in this run; the bytes were downloaded in this run.
+    const verification = await verifyAgainstUpstream(provider, meta, sums, fetched, chainOptionsFrom(ctx.env)).catch(async (err) => {
+        await (0,promises_.rm)(fetched.path, { force: true });
+        throw err;
+    });
+    const localPath = await ctx.store.admitArchive(fetched.path, fetched.sha256);
+    return packageOf(meta, sums, { ...fetched, path: localPath }, verification, 'upstream', ctx);
+}
+function packageOf(meta, sums, archive, verification, source, ctx) {
+    for (const note of archive.zipHashes.notes)
+        ctx.report({ type: 'warning', message: `${describePackage(meta.ref)}: ${note}` });
+    const record = {
+        ref: meta.ref,
+        filename: meta.filename,
+        size: archive.size,
+        zh: `zh:${archive.sha256}`,
+        h1: archive.zipHashes.h1Zip,
+        source,
+        downloadUrl: meta.downloadUrl,
+        verification,
+        localPath: archive.path,
+    };
+    return { record, meta, sums };
+}
+/** With `requireSignatures`, an archive whose SHA256SUMS signature was not verified in this run fails. */
+function requireSignature(record, ctx) {
+    if (!ctx.requireSignatures || record.verification.anchor === 'upstream-signature')
+        return;
+    throw new errors_RepoxyError('VERIFY_NO_KEYS', `${describePackage(record.ref)}: signatures are required, but no SHA256SUMS signature was verified in this run ` +
+        `(anchor: ${record.verification.anchorDetail})`);
+}
+/** Measures the stored archive named `sha256`; a damaged one is reported and evicted (undefined). */
+async function measure(ref, sha256, ctx) {
+    return discardIfCorrupt(ref, ctx, () => measureStoredArchive(ctx.store, sha256), () => ctx.store.evictArchive(sha256));
+}
+/** Runs a store read; on STORE_CORRUPT reports it, runs `drop` and answers undefined (fetch again). */
+async function discardIfCorrupt(ref, ctx, read, drop) {
+    try {
+        return await read();
+    }
+    catch (err) {
+        if (!isRepoxyError(err) || err.code !== 'STORE_CORRUPT')
+            throw err;
+        await discard(ref, ctx, err.message, drop);
+        return undefined;
+    }
+}
+async function discard(ref, ctx, why, drop) {
+    ctx.report({
+        type: 'store-corrupt',
+        ref,
+        message: `${describePackage(ref)}: store entry discarded: ${why}; fetching again`,
+    });
+    await drop();
 }
 
 ;// CONCATENATED MODULE: ./.build/src/upstream/tokens.js
@@ -80533,19 +80661,51 @@ function tokenVariableName(hostname) {
     const withoutPort = ascii.replace(/:[0-9]+$/, '');
     return PREFIX + withoutPort.replaceAll('-', '__').replaceAll('.', '_');
 }
-/** `text` with every occurrence of every secret replaced by `***` (longest secrets first). */
+/**
+ * `text` with every occurrence of every secret replaced by `***` (longest first), in every form a
+ * secret takes inside a URL: percent-encoded, form-encoded, and as the WHATWG URL parser normalises
+ * it in a path, query, fragment or user-info (`'` → `%27` in a query, space → `%20`, ...), with
+ * upper- or lower-case hex digits.
+ */
 function redactSecrets(text, secrets) {
-    // Also the forms a secret takes inside a URL (percent- and form-encoded).
-    const forms = [...secrets].flatMap((s) => [
-        s,
-        encodeURIComponent(s),
-        encodeURIComponent(s).replaceAll('%20', '+'),
-    ]);
+    const forms = [...secrets].filter((s) => s !== '').flatMap(secretForms);
     const ordered = [...new Set(forms)].filter((s) => s !== '').sort((a, b) => b.length - a.length);
     let out = text;
     for (const secret of ordered)
         out = out.replaceAll(secret, '***');
     return out;
+}
+/** What a message shows of URLs: no query strings (they carry signed or secret parameters). */
+function withoutQueryStrings(text) {
+    return text.replace(/(https?:\/\/[^\s?#"'<>]*)\?[^\s#"'<>]*/gi, '$1');
+}
+/** Every message a front door prints: query strings dropped, then secrets redacted. */
+function redactMessage(text, secrets) {
+    return redactSecrets(withoutQueryStrings(text), secrets);
+}
+function secretForms(secret) {
+    const url = new URL('https://redaction.invalid/');
+    const parsed = (set) => {
+        try {
+            return set(new URL(url));
+        }
+        catch {
+            return secret;
+        }
+    };
+    const forms = [
+        secret,
+        encodeURIComponent(secret),
+        encodeURI(secret),
+        new URLSearchParams({ t: secret }).toString().slice(2),
+        parsed((u) => ((u.search = secret), u.search.slice(1))),
+        parsed((u) => ((u.pathname = secret), u.pathname.slice(1))),
+        parsed((u) => ((u.hash = secret), u.hash.slice(1))),
+        parsed((u) => ((u.username = secret), u.username)),
+        parsed((u) => ((u.password = secret), u.password)),
+    ];
+    const lowerHex = forms.map((f) => f.replace(/%[0-9A-F]{2}/g, (m) => m.toLowerCase()));
+    return [...forms, ...lowerHex];
 }
 
 ;// CONCATENATED MODULE: ./.build/src/upstream/discovery.js
@@ -80854,8 +81014,8 @@ function answer_discard(body) {
     body.destroy();
 }
 
-// EXTERNAL MODULE: ../../main/node_modules/undici/index.js
-var undici = __nccwpck_require__(4718);
+// EXTERNAL MODULE: ./node_modules/undici/index.js
+var undici = __nccwpck_require__(6752);
 ;// CONCATENATED MODULE: ./.build/src/upstream/dispatcher.js
 
 /**
@@ -81468,6 +81628,37 @@ function createUpstream(init) {
     return { source, http, requestCount: () => http.requestCount, close: () => http.close() };
 }
 
+;// CONCATENATED MODULE: ./.build/src/verify/check-report.js
+
+/** Checks whose skipping a cautious user must hear about (issue 13): no signature, no lock-file hash. */
+const REPORTED = ['signature', 'lock-hash'];
+/**
+ * The `check-skipped` events of a verified archive: one per reported check that was skipped, with a
+ * message that names the package and says what was not established.
+ */
+function skippedCheckEvents(record) {
+    return record.verification.checks.flatMap((c) => {
+        const check = REPORTED.find((name) => name === c.check);
+        if (!check || c.outcome !== 'skipped')
+            return [];
+        return [{ type: 'check-skipped', ref: record.ref, check, message: skippedMessage(record, c) }];
+    });
+}
+function skippedMessage(record, c) {
+    const what = describePackage(record.ref);
+    if (c.check === 'signature') {
+        return `${what}: SHA256SUMS was not signature-checked (${c.detail}); --require-signatures / require-signatures: true refuses this`;
+    }
+    return `${what}: not checked against a lock file (${c.detail}); only the registry's SHA256SUMS vouches for it`;
+}
+/**
+ * Warnings of checks that passed (an expired key, a lock match by the unpacked h1: only). A skipped
+ * check's warning is left to its `check-skipped` event, so front doors say it once.
+ */
+function passedCheckWarnings(record) {
+    return record.verification.checks.flatMap((c) => (c.outcome === 'passed' ? (c.warnings ?? []) : []));
+}
+
 ;// CONCATENATED MODULE: ./.build/src/limit.js
 /** Runs `work` over `items` with at most `limit` in flight; resolves when all have settled. */
 async function runLimited(items, limit, work) {
@@ -81482,6 +81673,8 @@ async function runLimited(items, limit, work) {
 }
 
 ;// CONCATENATED MODULE: ./.build/src/engine.js
+
+
 
 
 
@@ -81541,6 +81734,7 @@ async function buildMirror(options, report) {
             report,
             env: options.env,
             requireSignatures: options.requireSignatures ?? false,
+            versions: new VersionAnchors(),
         };
         const outcome = await mirrorAll(plan, ctx, options);
         const files = [
@@ -81599,6 +81793,8 @@ async function mirrorAll(plan, ctx, options) {
             archives.push(done.record);
             evidence.push(done);
             ctx.report({ type: 'archive-done', record: done.record });
+            for (const skipped of skippedCheckEvents(done.record))
+                ctx.report(skipped);
         }
         catch (err) {
             if (isRepoxyError(err) && err.code === 'UPSTREAM_PLATFORM_MISSING' && !options.requireAllPlatforms) {
@@ -81719,7 +81915,7 @@ Usage:
   repoxy plan   --lockfile <path-or-glob>... [--platform os_arch]... [--include p]... [--exclude p]... [--json]
   repoxy mirror --lockfile <path-or-glob>... --out DIR [--platform os_arch]... [--upstream HOST=URL]...
                 [--include p]... [--exclude p]... [--concurrency N] [--cache-dir DIR]
-                [--require-all-platforms] [--no-registry-view] [--json]
+                [--require-all-platforms] [--require-signatures] [--no-registry-view] [--json]
   repoxy help
 
 Commands:
@@ -81740,6 +81936,9 @@ Flags:
   --cache-dir DIR     Keep upstream metadata (refs/) and archives (packages/) here across runs: a run whose
                       lock files did not change makes zero upstream requests.
   --require-all-platforms  Fail when a provider lacks a requested platform upstream (default: warn).
+  --require-signatures  Fail when a provider version's SHA256SUMS cannot be signature-checked (OpenTofu's
+                      registry serving no keys; default: warn, as OpenTofu does). Same as
+                      OPENTOFU_ENFORCE_GPG_VALIDATION=true, which is also respected.
   --no-registry-view  Do not write the registry-protocol view (.well-known/, v1/providers/).
   --json              Print one JSON document on stdout.
   -h, --help          Show this help.
@@ -81769,6 +81968,7 @@ function parseCliArgs(argv) {
                 'cache-dir': { type: 'string' },
                 concurrency: { type: 'string' },
                 'require-all-platforms': { type: 'boolean' },
+                'require-signatures': { type: 'boolean' },
                 'no-registry-view': { type: 'boolean' },
                 json: { type: 'boolean' },
                 help: { type: 'boolean', short: 'h' },
@@ -81791,6 +81991,7 @@ function parseCliArgs(argv) {
         cacheDir: v['cache-dir'],
         concurrency: v.concurrency === undefined ? undefined : positiveInt('--concurrency', v.concurrency),
         requireAllPlatforms: v['require-all-platforms'] === true,
+        requireSignatures: v['require-signatures'] === true,
         registryView: v['no-registry-view'] !== true,
         json: v.json === true,
     };
@@ -81817,15 +82018,20 @@ function positiveInt(flag, text) {
 
 
 
-/** Renders engine events as progress lines on stderr (a live counter when stderr is a TTY). */
-function stderrReporter(stream = process.stderr, verbose = false) {
+
+
+/**
+ * Renders engine events as progress lines on stderr (a live counter when stderr is a TTY). Every line
+ * has URL query strings dropped and `secrets` (default: every TF_TOKEN_ value) redacted.
+ */
+function stderrReporter(stream = process.stderr, verbose = false, secrets = listTokens(process.env)) {
     const live = stream.isTTY === true;
     let total = 0;
     let done = 0;
     const line = (text) => {
         if (live)
             stream.write('\r\x1b[2K');
-        stream.write(`${text}\n`);
+        stream.write(`${redactMessage(text, secrets)}\n`);
         if (live && total)
             stream.write(`[${done}/${total}] archives`);
     };
@@ -81839,14 +82045,18 @@ function stderrReporter(stream = process.stderr, verbose = false) {
                 return line(`plan: ${e.plan.providers.length} provider version(s) × ${e.plan.platforms.length} platform(s)`);
             case 'archive-done':
                 done++;
-                return line(`${e.record.source === 'store' ? 'reused ' : 'fetched'} ${render_describe(e.record.ref)} ` +
+                line(`${e.record.source === 'store' ? 'reused ' : 'fetched'} ${render_describe(e.record.ref)} ` +
                     `(${formatBytes(e.record.size)}, ${e.record.verification.checks.filter((c) => c.outcome === 'passed').length} checks passed)`);
+                for (const w of passedCheckWarnings(e.record))
+                    line(`warning: ${w}`);
+                return undefined;
             case 'archive-failed':
                 done++;
                 return line(`FAILED  ${render_describe(e.ref)}: [${e.code}] ${e.message}`);
             case 'platform-missing':
                 done++;
                 return line(`warning: ${e.message}`);
+            case 'check-skipped':
             case 'store-corrupt':
             case 'warning':
                 return line(`warning: ${e.message}`);
@@ -81916,6 +82126,7 @@ function optionsOf(args) {
         cacheDir: args.cacheDir,
         concurrency: args.concurrency,
         requireAllPlatforms: args.requireAllPlatforms,
+        requireSignatures: args.requireSignatures,
         registryView: args.registryView,
         env: process.env,
     };
@@ -81964,12 +82175,12 @@ function reportError(err, secrets) {
             : [`error: ${err.message}`];
         if (err.diagnostics.length)
             lines.push(`error: ${err.message}`);
-        process.stderr.write(`${redactSecrets(lines.join('\n'), secrets)}\n`);
+        process.stderr.write(`${redactMessage(lines.join('\n'), secrets)}\n`);
         // An --out that is not ours to replace is a problem with the input, not with upstream.
         return INPUT_ERROR_CODES.has(err.code) || err.code === 'OUTPUT_CONFLICT' ? 2 : 1;
     }
     const text = err instanceof Error ? (err.stack ?? err.message) : String(err);
-    process.stderr.write(`internal error (please report it): ${redactSecrets(text, secrets)}\n`);
+    process.stderr.write(`internal error (please report it): ${redactMessage(text, secrets)}\n`);
     return 1;
 }
 
@@ -82156,6 +82367,6 @@ function reportError(err, secrets) {
 /******/ // startup
 /******/ // Load entry module and return exports
 /******/ // This entry module used 'module' so it can't be inlined
-/******/ var __webpack_exports__ = __nccwpck_require__(479);
+/******/ var __webpack_exports__ = __nccwpck_require__(1906);
 /******/ __webpack_exports__ = await __webpack_exports__;
 /******/ 

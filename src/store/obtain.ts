@@ -6,7 +6,6 @@ import type { DownloadMeta, SumsEvidence } from '../upstream/source.ts';
 import { describePackage as describe } from '../verify/verify-archive.ts';
 import type { CachedSource } from './cached-source.ts';
 import { download } from './download-archive.ts';
-import { reportSkippedChecks } from './skipped-checks.ts';
 import { measureStoredArchive, type MeasuredArchive } from './stored-archive.ts';
 import type { Store } from './store.ts';
 import { fetchFresh, type UpstreamMetadata, type VersionAnchors } from './version-anchors.ts';
@@ -60,7 +59,6 @@ export async function mirrorPackage(
     (candidate?.lock && !ctx.requireSignatures ? await lockAnchored(provider, candidate, ctx) : undefined) ??
     (await upstreamAnchored(ref, provider, candidate?.measured, ctx));
   requireSignature(done.record, ctx);
-  reportSkippedChecks(done.record, ctx.report);
   return done;
 }
 
@@ -211,8 +209,8 @@ function requireSignature(record: ArchiveRecord, ctx: PackageContext): void {
   if (!ctx.requireSignatures || record.verification.anchor === 'upstream-signature') return;
   throw new RepoxyError(
     'VERIFY_NO_KEYS',
-    `${describe(record.ref)}: signature check failed: expected a SHA256SUMS signature verified in this run ` +
-      `because signatures are required, actual: ${record.verification.anchorDetail}`,
+    `${describe(record.ref)}: signatures are required, but no SHA256SUMS signature was verified in this run ` +
+      `(anchor: ${record.verification.anchorDetail})`,
   );
 }
 

@@ -1,4 +1,3 @@
-import { RepoxyError } from '../domain/errors.ts';
 import type { ArchiveRecord, CheckResult } from '../domain/package.ts';
 import type { EngineEvent } from '../events.ts';
 import { describePackage } from './verify-archive.ts';
@@ -34,14 +33,4 @@ function skippedMessage(record: ArchiveRecord, c: CheckResult): string {
  */
 export function passedCheckWarnings(record: ArchiveRecord): string[] {
   return record.verification.checks.flatMap((c) => (c.outcome === 'passed' ? (c.warnings ?? []) : []));
-}
-
-/** `requireSignatures`: throws VERIFY_NO_KEYS when the archive was accepted without a signature check. */
-export function assertSignatureChecked(record: ArchiveRecord): void {
-  const skipped = record.verification.checks.find((c) => c.check === 'signature' && c.outcome !== 'passed');
-  if (!skipped) return;
-  throw new RepoxyError(
-    'VERIFY_NO_KEYS',
-    `${describePackage(record.ref)}: signatures are required, but SHA256SUMS was not signature-checked (${skipped.detail})`,
-  );
 }
