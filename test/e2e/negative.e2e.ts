@@ -29,7 +29,7 @@ const BAD_SIGNATURE: Record<ClientKind['name'], RegExp> = {
 
 /** Issue 7, step 5: what must fail does fail, with the real client. */
 for (const kind of selectClients()) {
-  describe(`${kind.name}: the real client refuses what it must refuse`, () => {
+  describe(`${kind.id}: the real client refuses what it must refuse`, () => {
     let world: World;
     let mirrorDir: string;
     let certs: TestCertificates;

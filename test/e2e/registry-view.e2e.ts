@@ -25,7 +25,7 @@ import {
  * the client verifies the upstream signature itself and locks every platform's `zh:`.
  */
 for (const kind of selectClients()) {
-  describe(`${kind.name} init through the registry-protocol view of the mirror`, () => {
+  describe(`${kind.id} init through the registry-protocol view of the mirror`, () => {
     let world: World;
     let certs: TestCertificates;
     let site: StaticSite;
