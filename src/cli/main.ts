@@ -4,7 +4,7 @@ import { buildMirror, planFromLockFiles, type BuildOptions } from '../engine.ts'
 import { silentReporter } from '../events.ts';
 import { formatPlanTable, planToJSON } from '../plan/plan.ts';
 import { listTokens, redactSecrets } from '../upstream/tokens.ts';
-import { networkMirrorConfig } from '../serve/cli-config.ts';
+import { networkMirrorConfig } from '../mirror/client-config.ts';
 import { HELP, parseCliArgs, type CliArgs } from './args.ts';
 import { formatBytes, stderrReporter } from './render.ts';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { filesystemMirrorConfig, networkMirrorConfig } from '../../src/serve/cli-config.ts';
+import { filesystemMirrorConfig, networkMirrorConfig } from '../../src/mirror/client-config.ts';
 import type { TestCertificates } from '../support/tls.ts';
 import { assertInstalledEverything, assertLockKept } from './support/checks.ts';
 import { servePublishedMirror } from './support/published.ts';

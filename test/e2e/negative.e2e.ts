@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { cp, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { networkMirrorConfig, registryViewConfig } from '../../src/serve/cli-config.ts';
+import { networkMirrorConfig, registryViewConfig } from '../../src/mirror/client-config.ts';
 import { generateTestCertificates, type TestCertificates } from '../support/tls.ts';
 import { publishMirror } from './support/published.ts';
 import { escape, oneLine, shortName } from './support/checks.ts';

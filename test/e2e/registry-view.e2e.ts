@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { registryViewConfig } from '../../src/serve/cli-config.ts';
+import { registryViewConfig } from '../../src/mirror/client-config.ts';
 import type { TestCertificates } from '../support/tls.ts';
 import { assertInstalledEverything, escape, oneLine, shortName } from './support/checks.ts';
 import { readLock } from './support/lock.ts';
