@@ -5,8 +5,8 @@
 #                      newest that builds this way: from v1.9 on, Terraform's go.mod replaces nested
 #                      modules that its module zip does not contain, so `go install` cannot build it).
 # Up to v1.8.5, Terraform's go.mod has no `replace` directive, so `go install MODULE@VERSION` builds it
-# as is. Its version package already has Prerelease = "" at the tag; it is set anyway, so the binary
-# reports exactly "Terraform vX.Y.Z".
+# as is. The version package of 1.5.7 has Prerelease = "" at the tag (set anyway); from 1.6 on it says
+# "-dev" unless `dev` is "no", so both are set and the binary reports exactly "Terraform vX.Y.Z".
 set -euo pipefail
 TERRAFORM_VERSION="${TERRAFORM_VERSION:-v1.5.7}"
 case "$TERRAFORM_VERSION" in
@@ -28,7 +28,7 @@ mkdir -p "$(dirname "$OUT")" "$work/bin"
 cd "$work"
 echo "build-terraform: compiling github.com/hashicorp/terraform@$TERRAFORM_VERSION (about 10 minutes on 2 cores)" >&2
 CGO_ENABLED=0 GOBIN="$work/bin" GOFLAGS=-mod=mod go install -trimpath \
-  -ldflags "-s -w -X github.com/hashicorp/terraform/version.Prerelease=" \
+  -ldflags "-s -w -X github.com/hashicorp/terraform/version.Prerelease= -X github.com/hashicorp/terraform/version.dev=no" \
   "github.com/hashicorp/terraform@$TERRAFORM_VERSION" >&2
 version="$(client_version "$work/bin/terraform")"
 if [ "$version" != "Terraform $TERRAFORM_VERSION" ]; then
