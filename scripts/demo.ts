@@ -65,6 +65,9 @@ try {
     'linux_amd64',
     '--platform',
     'darwin_arm64',
+    // Where a real mirror would be published: the CLI prints its configuration with this URL, as below.
+    '--mirror-url',
+    'https://YOUR-ORG.github.io/YOUR-REPO/',
   ];
   for (const u of registry.upstreamArgs()) args.push('--upstream', u);
   console.log(

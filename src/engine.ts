@@ -10,7 +10,7 @@ import { readLockFiles } from './lockfile/read.ts';
 import { mirrorFileSize, networkMirrorFiles } from './mirror/network-mirror.ts';
 import { registryViewFiles } from './mirror/registry-view.ts';
 import { assertReplaceable, isProcessAlive, writeMirrorAtomically } from './mirror/write-mirror.ts';
-import { buildPlan } from './plan/plan.ts';
+import { buildPlan, unmatchedIncludes } from './plan/plan.ts';
 import { CachedSource } from './store/cached-source.ts';
 import { mirrorPackage, type MirroredPackage, type PackageContext } from './store/obtain.ts';
 import { Store } from './store/store.ts';
@@ -63,6 +63,12 @@ export async function planFromLockFiles(options: BuildOptions, report: Reporter)
   for (const f of files) for (const d of f.diagnostics) report({ type: 'diagnostic', diagnostic: d });
   const platforms = (options.platforms.length ? options.platforms : ['linux_amd64']).map(parsePlatform);
   const plan = buildPlan(files, { platforms, include: [...options.include], exclude: [...options.exclude] });
+  for (const pattern of unmatchedIncludes(files, options.include)) {
+    report({
+      type: 'warning',
+      message: `include pattern "${pattern}" matches no provider in the lock files`,
+    });
+  }
   report({ type: 'plan', plan });
   return plan;
 }

@@ -70,6 +70,41 @@ describe('layering (STYLE.md: one pipeline, one direction)', async () => {
     assert.deepEqual(offenders, []);
   });
 
+  it('the build action does not import serve/ (the later job): what both need lives to the left', async () => {
+    const offenders: string[] = [];
+    for (const f of files.filter((f) => areaOf(f) === 'action')) {
+      for (const spec of importsOf(await readFile(f, 'utf8')).filter((i) => i.startsWith('.'))) {
+        if (areaOf(path.resolve(path.dirname(f), spec)) === 'serve')
+          offenders.push(`${path.relative(src, f)} → ${spec}`);
+      }
+    }
+    assert.deepEqual(offenders, []);
+  });
+
+  it('no import cycles between files', async () => {
+    const graph = new Map<string, string[]>();
+    for (const f of files) {
+      const deps = importsOf(await readFile(f, 'utf8'))
+        .filter((i) => i.startsWith('.'))
+        .map((i) => path.resolve(path.dirname(f), i));
+      graph.set(f, deps);
+    }
+    assert.deepEqual(
+      findCycles(graph).map((c) => c.map((f) => path.relative(src, f)).join(' → ')),
+      [],
+    );
+  });
+
+  it('the cycle finder finds a cycle', () => {
+    const graph = new Map([
+      ['a', ['b']],
+      ['b', ['c']],
+      ['c', ['a']],
+      ['d', ['a']],
+    ]);
+    assert.deepEqual(findCycles(graph), [['a', 'b', 'c', 'a']]);
+  });
+
   it('front doors exist and their entry files are a few lines', async () => {
     for (const door of FRONT_DOORS) {
       const text = await readFile(path.join(src, door, 'index.ts'), 'utf8');
@@ -77,3 +112,23 @@ describe('layering (STYLE.md: one pipeline, one direction)', async () => {
     }
   });
 });
+
+/** Every import cycle, each once, as the path from its first-visited file back to it (depth-first). */
+function findCycles(graph: ReadonlyMap<string, readonly string[]>): string[][] {
+  const cycles: string[][] = [];
+  const state = new Map<string, 'open' | 'done'>();
+  const stack: string[] = [];
+  const visit = (node: string): void => {
+    state.set(node, 'open');
+    stack.push(node);
+    for (const next of graph.get(node) ?? []) {
+      if (!graph.has(next)) continue;
+      if (state.get(next) === 'open') cycles.push([...stack.slice(stack.indexOf(next)), next]);
+      else if (!state.has(next)) visit(next);
+    }
+    stack.pop();
+    state.set(node, 'done');
+  };
+  for (const node of graph.keys()) if (!state.has(node)) visit(node);
+  return cycles;
+}

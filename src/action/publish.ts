@@ -10,7 +10,7 @@ import { listMirrorTree } from '../publish/mirror-tree.ts';
 import { assertPagesPolicy } from '../publish/pages-policy.ts';
 import { listPagesEntries, PAGES_TAR_NAME, pagesTarSize, writePagesTar } from '../publish/pages-tar.ts';
 import { checkPagesSize, formatBytes, measureMirror } from '../publish/size-check.ts';
-import { mirrorBaseUrl } from '../serve/cli-config.ts';
+import { mirrorBaseUrl } from '../mirror/client-config.ts';
 import { PAGES_ARTIFACT_NAME } from './constants.ts';
 import type { ActionInputs } from './inputs.ts';
 

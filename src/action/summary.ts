@@ -3,7 +3,7 @@ import { formatAddress, hostnameASCII } from '../domain/address.ts';
 import type { ArchiveRecord } from '../domain/package.ts';
 import { formatPlatform } from '../domain/platform.ts';
 import type { BuildResult } from '../engine.ts';
-import { networkMirrorConfig, registryViewConfig } from '../serve/cli-config.ts';
+import { networkMirrorConfig, registryViewConfig } from '../mirror/client-config.ts';
 import { listTokens, redactMessage } from '../upstream/tokens.ts';
 import type { CacheHit } from './cache.ts';
 

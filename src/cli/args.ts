@@ -7,8 +7,10 @@ Usage:
   repoxy plan   --lockfile <path-or-glob>... [--platform os_arch]... [--include p]... [--exclude p]... [--json]
   repoxy mirror --lockfile <path-or-glob>... --out DIR [--platform os_arch]... [--upstream HOST=URL]...
                 [--include p]... [--exclude p]... [--concurrency N] [--cache-dir DIR]
-                [--require-all-platforms] [--require-signatures] [--no-registry-view] [--json]
+                [--require-all-platforms] [--require-signatures] [--no-registry-view] [--mirror-url URL]
+                [--json]
   repoxy help
+  repoxy --version
 
 Commands:
   plan      Read lock files and print what would be mirrored (no network).
@@ -32,19 +34,37 @@ Flags:
                       registry serving no keys; default: warn, as OpenTofu does). Same as
                       OPENTOFU_ENFORCE_GPG_VALIDATION=true, which is also respected.
   --no-registry-view  Do not write the registry-protocol view (.well-known/, v1/providers/).
+  --mirror-url URL    Where --out will be published (https, e.g. https://OWNER.github.io/REPO/): the CLI
+                      configuration printed at the end uses it (without it, a marked placeholder).
   --json              Print one JSON document on stdout.
   -h, --help          Show this help.
+  -V, --version       Print repoxy's version.
 
 Environment:
   TF_TOKEN_<host>     Bearer token for a registry host (OpenTofu's encoding: '.' as '_', '-' as '__').
                       Sent only to that host.
   HTTPS_PROXY, HTTP_PROXY, NO_PROXY   Respected for upstream requests.
 
+Checks (mirror): each archive line ends with "N checks passed", e.g.
+  fetched registry.terraform.io/hashicorp/null 3.2.3 linux_amd64 (2.1 MB, 5 checks passed)
+  fetched registry.opentofu.org/hashicorp/random 3.6.3 linux_amd64 (2.2 MB, 4 of 5 checks passed;
+    skipped: registry-packages)
+Every archive goes through five checks, in OpenTofu's order:
+  registry-packages   the registry's per-platform package list agrees on size and sha256 (only when the
+                      registry sends that list: skipped otherwise)
+  sums-line           SHA256SUMS has a line for the archive's file name with the registry's shasum
+  shasum              the downloaded bytes hash to that shasum
+  signature           SHA256SUMS is signed by a key the registry published for the provider (skipped
+                      only where OpenTofu skips it: a registry that sends no keys)
+  lock-hash           the archive matches an h1: or zh: hash recorded in the lock files (skipped when
+                      they record none for that version)
+A failing check stops the archive and the run (exit 1); nothing unverified is written.
+
 Exit status: 0 success; 1 upstream or verification failure; 2 invalid input.
 `;
 
 export interface CliArgs {
-  readonly command: 'plan' | 'mirror' | 'help';
+  readonly command: 'plan' | 'mirror' | 'help' | 'version';
   readonly lockfiles: string[];
   readonly platforms: string[];
   readonly include: string[];
@@ -57,6 +77,8 @@ export interface CliArgs {
   readonly requireSignatures: boolean;
   readonly registryView: boolean;
   readonly json: boolean;
+  /** --mirror-url, as given (checked by the mirror command before it builds). */
+  readonly mirrorUrl: string | undefined;
 }
 
 /** Parses argv; throws INPUT_INVALID with a message naming the flag. */
@@ -80,14 +102,16 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
         'require-signatures': { type: 'boolean' },
         'no-registry-view': { type: 'boolean' },
         json: { type: 'boolean' },
+        'mirror-url': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean', short: 'V' },
       },
     });
   } catch (e) {
     throw new RepoxyError('INPUT_INVALID', `${(e as Error).message}; see 'repoxy --help'`);
   }
   const { values: v, positionals } = parsed;
-  const command = commandOf(positionals, v.help === true);
+  const command = v.version === true && v.help !== true ? 'version' : commandOf(positionals, v.help === true);
   return {
     command,
     lockfiles: v.lockfile ?? [],
@@ -102,6 +126,7 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
     requireSignatures: v['require-signatures'] === true,
     registryView: v['no-registry-view'] !== true,
     json: v.json === true,
+    mirrorUrl: v['mirror-url'],
   };
 }
 

@@ -4,9 +4,10 @@ import { buildMirror, planFromLockFiles, type BuildOptions } from '../engine.ts'
 import { silentReporter } from '../events.ts';
 import { formatPlanTable, planToJSON } from '../plan/plan.ts';
 import { listTokens, redactMessage } from '../upstream/tokens.ts';
-import { networkMirrorConfig } from '../serve/cli-config.ts';
+import { networkMirrorConfig } from '../mirror/client-config.ts';
 import { HELP, parseCliArgs, type CliArgs } from './args.ts';
 import { formatBytes, stderrReporter } from './render.ts';
+import { VERSION } from './version.ts';
 
 /** Runs the CLI; returns the exit code (0 ok, 1 upstream/verification failure, 2 invalid input). */
 export async function main(argv: readonly string[]): Promise<number> {
@@ -15,6 +16,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     const args = parseCliArgs(argv);
     if (args.command === 'help') {
       process.stdout.write(HELP);
+      return 0;
+    }
+    if (args.command === 'version') {
+      process.stdout.write(`repoxy ${VERSION}\n`);
       return 0;
     }
     if (args.lockfiles.length === 0)
@@ -45,12 +50,21 @@ function optionsOf(args: CliArgs): BuildOptions {
 
 async function runPlan(args: CliArgs): Promise<number> {
   const plan = await planFromLockFiles(optionsOf(args), args.json ? silentWarnings() : stderrReporter());
+  if (plan.providers.length === 0 && (args.include.length > 0 || args.exclude.length > 0)) {
+    // The same refusal as `mirror`: an empty selection is a mistake in the patterns, not a plan.
+    throw new RepoxyError(
+      'PLAN_EMPTY',
+      'no provider of the lock files is left after --include/--exclude: check the patterns',
+    );
+  }
   process.stdout.write(args.json ? `${JSON.stringify(planToJSON(plan))}\n` : formatPlanTable(plan));
   return 0;
 }
 
 async function runMirror(args: CliArgs): Promise<number> {
   if (!args.out) throw new RepoxyError('INPUT_INVALID', 'mirror needs --out DIR');
+  // Checked before anything is fetched: a bad URL must not cost a build.
+  const config = args.mirrorUrl === undefined ? undefined : networkMirrorConfig(args.mirrorUrl);
   const result = await buildMirror(optionsOf(args), stderrReporter());
   const summary =
     `mirror: ${result.plan.providers.length} provider version(s), ${result.archives.length} archive(s) ` +
@@ -71,17 +85,23 @@ async function runMirror(args: CliArgs): Promise<number> {
     };
     process.stdout.write(`${JSON.stringify(out)}\n`);
   } else {
-    process.stdout.write(
-      `\nUse it from Terraform or OpenTofu (CLI configuration):\n\n${networkMirrorConfig('https://mirror.example.com/terraform/')}\n`,
-    );
+    const shown =
+      config ??
+      `# PLACEHOLDER URL: replace it with where you publish ${args.out} (or pass --mirror-url URL)\n` +
+        networkMirrorConfig(PLACEHOLDER_MIRROR_URL);
+    process.stdout.write(`\nUse it from Terraform or OpenTofu (CLI configuration):\n\n${shown}\n`);
   }
   return 0;
 }
 
+/** Printed when no --mirror-url was given; `.invalid` (RFC 2606) can never resolve. */
+const PLACEHOLDER_MIRROR_URL = 'https://mirror-url.invalid/replace-me/';
+
 /** With --json, stdout is one document: warnings still go to stderr, the rest is quiet. */
 function silentWarnings() {
   const r = stderrReporter();
-  return (e: Parameters<typeof r>[0]) => (e.type === 'diagnostic' ? r(e) : silentReporter(e));
+  return (e: Parameters<typeof r>[0]) =>
+    e.type === 'diagnostic' || e.type === 'warning' ? r(e) : silentReporter(e);
 }
 
 function reportError(err: unknown, secrets: readonly string[]): number {

@@ -1,7 +1,7 @@
 import { formatAddress } from '../domain/address.ts';
 import { formatDiagnostic } from '../domain/diagnostic.ts';
 import { formatPlatform } from '../domain/platform.ts';
-import type { PackageRef } from '../domain/package.ts';
+import type { CheckResult, PackageRef } from '../domain/package.ts';
 import type { EngineEvent, Reporter } from '../events.ts';
 import { listTokens, redactMessage } from '../upstream/tokens.ts';
 import { passedCheckWarnings } from '../verify/check-report.ts';
@@ -37,7 +37,7 @@ export function stderrReporter(
         done++;
         line(
           `${e.record.source === 'store' ? 'reused ' : 'fetched'} ${describe(e.record.ref)} ` +
-            `(${formatBytes(e.record.size)}, ${e.record.verification.checks.filter((c) => c.outcome === 'passed').length} checks passed)`,
+            `(${formatBytes(e.record.size)}, ${formatChecks(e.record.verification.checks)})`,
         );
         for (const w of passedCheckWarnings(e.record)) line(`warning: ${w}`);
         return undefined;
@@ -76,4 +76,15 @@ export function formatBytes(n: number): string {
     i++;
   }
   return `${v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
+}
+
+/**
+ * "5 checks passed", or "4 of 5 checks passed; skipped: registry-packages": what the checks are is
+ * in `repoxy --help` (Checks) and the README.
+ */
+export function formatChecks(checks: readonly CheckResult[]): string {
+  const skipped = checks.filter((c) => c.outcome === 'skipped').map((c) => c.check);
+  const passed = checks.length - skipped.length;
+  if (skipped.length === 0) return `${passed} checks passed`;
+  return `${passed} of ${checks.length} checks passed; skipped: ${skipped.join(', ')}`;
 }

@@ -52,7 +52,9 @@ async function literalPath(given: string, cwd: string): Promise<string> {
     throw new RepoxyError('IO', `cannot read lock file "${given}": ${err.message}`, { cause: err });
   });
   if (info === undefined) {
-    throw new RepoxyError('LOCK_NOT_FOUND', `lock file "${given}" does not exist (looked in ${cwd})`);
+    // A relative path is resolved against cwd, so naming cwd helps; an absolute one is where we looked.
+    const where = path.isAbsolute(given) ? '' : ` (looked in ${cwd})`;
+    throw new RepoxyError('LOCK_NOT_FOUND', `lock file "${given}" does not exist${where}`);
   }
   if (!info.isFile()) {
     throw new RepoxyError(

@@ -51,6 +51,18 @@ export function buildPlan(files: readonly LockFile[], options: PlanOptions): Pla
   return { platforms: uniquePlatforms(options.platforms), providers: merged.map(toPlanned) };
 }
 
+/**
+ * The include patterns (as given) that select no provider locked in any of `files`, whatever the
+ * exclude patterns: most likely a typo, which would otherwise narrow the plan without a word.
+ */
+export function unmatchedIncludes(files: readonly LockFile[], include: readonly string[]): string[] {
+  const locked = files.flatMap((f) => f.providers.map((p) => p.address));
+  return include.filter((text) => {
+    const pattern = parseProviderPattern(text);
+    return !locked.some((address) => isSelected(address, [pattern], []));
+  });
+}
+
 /** Every package the plan needs: each provider version for each platform, in plan order. */
 export function packagesOf(plan: Plan): PackageRef[] {
   return plan.providers.flatMap((p) =>

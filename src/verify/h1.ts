@@ -4,15 +4,10 @@ import { readdir, realpath } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RepoxyError } from '../domain/errors.ts';
 import type { HashString } from '../domain/hash.ts';
-import {
-  badZip,
-  confirmStreamedEntries,
-  DEFAULT_ZIP_LIMITS,
-  digestZipEntries,
-  showName,
-} from './zip-entries.ts';
+import { badZip, confirmStreamedEntries, digestZipEntries, showName } from './zip-entries.ts';
 import type { StreamedZip } from './zip-stream.ts';
-import type { ZipEntryDigest, ZipLimits } from './zip-entries.ts';
+import type { ZipEntryDigest } from './zip-entries.ts';
+import { DEFAULT_ZIP_LIMITS, type ZipLimits } from './zip-format.ts';
 import { sha256File } from './zh.ts';
 
 /** h1 of a package with no files: base64(sha256("")) (OpenTofu hash.go emptyPackageHashV1). */

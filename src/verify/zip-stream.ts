@@ -1,24 +1,6 @@
 import { createHash, type Hash } from 'node:crypto';
 import { createInflateRaw, type InflateRaw } from 'node:zlib';
-import { crc32, DEFAULT_ZIP_LIMITS, type ZipLimits } from './zip-entries.ts';
-
-/**
- * One entry as its local header and data arrived: the header's fields and the sha256, CRC-32 and
- * length of the content actually inflated. Nothing here is trusted until the central directory
- * confirms it (`confirmStreamedEntries`).
- */
-export interface StreamedEntry {
-  /** Offset of the local header in the zip. */
-  readonly offset: number;
-  /** The name bytes of the local header. */
-  readonly name: Buffer;
-  readonly method: number;
-  readonly crc32: number;
-  readonly compressedSize: number;
-  readonly uncompressedSize: number;
-  /** Lower-case hex sha256 of the inflated content. */
-  readonly sha256: string;
-}
+import { crc32, DEFAULT_ZIP_LIMITS, type StreamedEntry, type ZipLimits } from './zip-format.ts';
 
 /** What a streaming pass found: every entry before the central directory, or why it gave up. */
 export type StreamedZip =

@@ -11,7 +11,7 @@ import { PLATFORMS, PROVIDERS, SELECTED, startWorld, type World } from './suppor
 
 /** Issue 7, step 1: lock files written by the real client → the mirror, by the bundled CLI and action. */
 for (const kind of selectClients()) {
-  describe(`${kind.name}: a mirror built from lock files the real client wrote`, () => {
+  describe(`${kind.id}: a mirror built from lock files the real client wrote`, () => {
     let world: World;
     before(async () => {
       world = await startWorld(kind);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { filesystemMirrorConfig, networkMirrorConfig } from '../../src/serve/cli-config.ts';
+import { filesystemMirrorConfig, networkMirrorConfig } from '../../src/mirror/client-config.ts';
 import type { TestCertificates } from '../support/tls.ts';
 import { assertInstalledEverything, assertLockKept } from './support/checks.ts';
 import { servePublishedMirror } from './support/published.ts';
@@ -10,7 +10,7 @@ import { initWith, SELECTED, startWorld, writeClientFiles, type World } from './
 
 /** Issue 7, steps 2 and 3: `init` from the published mirror, as a network and a filesystem mirror. */
 for (const kind of selectClients()) {
-  describe(`${kind.name} init installs from the mirror`, () => {
+  describe(`${kind.id} init installs from the mirror`, () => {
     let world: World;
     let mirrorDir: string;
     let certs: TestCertificates;

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { cp, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { networkMirrorConfig, registryViewConfig } from '../../src/serve/cli-config.ts';
+import { networkMirrorConfig, registryViewConfig } from '../../src/mirror/client-config.ts';
 import { generateTestCertificates, type TestCertificates } from '../support/tls.ts';
 import { publishMirror } from './support/published.ts';
 import { escape, oneLine, shortName } from './support/checks.ts';
@@ -29,7 +29,7 @@ const BAD_SIGNATURE: Record<ClientKind['name'], RegExp> = {
 
 /** Issue 7, step 5: what must fail does fail, with the real client. */
 for (const kind of selectClients()) {
-  describe(`${kind.name}: the real client refuses what it must refuse`, () => {
+  describe(`${kind.id}: the real client refuses what it must refuse`, () => {
     let world: World;
     let mirrorDir: string;
     let certs: TestCertificates;

@@ -11,7 +11,7 @@ import { PLATFORMS, startWorld, writeClientFiles, writeRootModule, type World } 
 
 /** Issue 7, step 6: `NAME providers mirror` for the same configuration, timed beside our build. */
 for (const kind of selectClients()) {
-  describe(`${kind.name} providers mirror, the peer, for the same configuration`, () => {
+  describe(`${kind.id} providers mirror, the peer, for the same configuration`, () => {
     let world: World;
     before(async () => {
       world = await startWorld(kind);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { registryViewConfig } from '../../src/serve/cli-config.ts';
+import { registryViewConfig } from '../../src/mirror/client-config.ts';
 import type { TestCertificates } from '../support/tls.ts';
 import { assertInstalledEverything, escape, oneLine, shortName } from './support/checks.ts';
 import { readLock } from './support/lock.ts';
@@ -25,7 +25,7 @@ import {
  * the client verifies the upstream signature itself and locks every platform's `zh:`.
  */
 for (const kind of selectClients()) {
-  describe(`${kind.name} init through the registry-protocol view of the mirror`, () => {
+  describe(`${kind.id} init through the registry-protocol view of the mirror`, () => {
     let world: World;
     let certs: TestCertificates;
     let site: StaticSite;

@@ -15,7 +15,7 @@ import { initWith, startWorld, type World } from './support/world.ts';
  * (dist/serve/index.js, issue 5) writes and exports, in both of its modes.
  */
 for (const kind of selectClients()) {
-  describe(`${kind.name} init with the configuration the serve action writes`, () => {
+  describe(`${kind.id} init with the configuration the serve action writes`, () => {
     let world: World;
     let mirrorDir: string;
     const serverPids: number[] = [];

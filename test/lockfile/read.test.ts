@@ -107,6 +107,20 @@ describe('readLockFiles', () => {
     );
   });
 
+  it('for a missing absolute path, names it without the working directory it was not looked in', async () => {
+    const missing = path.join(root, 'envs/nope/.terraform.lock.hcl');
+    const err = await readLockFiles([missing], { cwd: '/' }).then(
+      () => assert.fail('resolved'),
+      (e: unknown) => e as Error,
+    );
+    assert.equal(err.message, `lock file "${missing}" does not exist`);
+    const relative = await readLockFiles(['envs/nope/.terraform.lock.hcl'], { cwd: root }).then(
+      () => assert.fail('resolved'),
+      (e: unknown) => e as Error,
+    );
+    assert.match(relative.message, new RegExp(`\\(looked in ${root.replaceAll('/', '\\/')}\\)$`));
+  });
+
   it('refuses a glob that matches nothing, naming it', async () => {
     await rejectsWith(
       readLockFiles(['**/*.lock.nothing'], { cwd: root }),

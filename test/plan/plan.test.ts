@@ -4,7 +4,7 @@ import { formatAddress } from '../../src/domain/address.ts';
 import { isRepoxyError } from '../../src/domain/errors.ts';
 import { parsePlatform } from '../../src/domain/platform.ts';
 import { parseLockFile, type LockFile } from '../../src/lockfile/parse.ts';
-import { buildPlan, packagesOf, planToJSON } from '../../src/plan/plan.ts';
+import { buildPlan, packagesOf, planToJSON, unmatchedIncludes } from '../../src/plan/plan.ts';
 import { fakeHash, lockFileText, type FixtureProvider } from '../support/lockfile-fixtures.ts';
 
 const TF_AWS = 'registry.terraform.io/hashicorp/aws';
@@ -215,5 +215,21 @@ describe('planToJSON', () => {
         ],
       }),
     );
+  });
+});
+
+describe('unmatchedIncludes', () => {
+  it('names each include pattern that selects no locked provider, whatever the excludes', () => {
+    const files = [
+      file('a/.terraform.lock.hcl', [{ address: TF_AWS, version: '5.0.0' }]),
+      file('b/.terraform.lock.hcl', [{ address: TOFU_NULL, version: '3.2.0' }]),
+    ];
+    assert.deepEqual(unmatchedIncludes(files, []), []);
+    assert.deepEqual(unmatchedIncludes(files, ['hashicorp/null', 'registry.terraform.io/*/*']), []);
+    // NS/TYPE means registry.opentofu.org: the Terraform registry's aws is not selected by it.
+    assert.deepEqual(unmatchedIncludes(files, ['hashicorp/null', 'hashicorp/aws', 'example.com/*/*']), [
+      'hashicorp/aws',
+      'example.com/*/*',
+    ]);
   });
 });

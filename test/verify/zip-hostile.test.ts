@@ -6,7 +6,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import * as zlib from 'node:zlib';
 import { hash1, hashZip } from '../../src/verify/h1.ts';
-import { crc32, crc32Table, DEFAULT_ZIP_LIMITS } from '../../src/verify/zip-entries.ts';
+import { crc32, crc32Table, DEFAULT_ZIP_LIMITS } from '../../src/verify/zip-format.ts';
 import { sha256File } from '../../src/verify/zh.ts';
 import { buildZip, crc32 as builderCrc32 } from '../support/zip-builder.ts';
 import type { ZipEntrySpec } from '../support/zip-builder.ts';

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { hashStreamedZip, hashZip, type ZipHashes } from '../../src/verify/h1.ts';
-import { DEFAULT_ZIP_LIMITS, type ZipLimits } from '../../src/verify/zip-entries.ts';
+import { DEFAULT_ZIP_LIMITS, type ZipLimits } from '../../src/verify/zip-format.ts';
 import { StreamingZipHasher, type StreamedZip } from '../../src/verify/zip-stream.ts';
 import { binaryContentChunks } from '../support/fixture-registry/binary-content.ts';
 import { writeZipToBuffer } from '../support/fixture-registry/zip-writer.ts';

@@ -9,7 +9,7 @@ import {
   type MirrorVerification,
 } from '../../publish/verify-mirror.ts';
 import { writeTrustBundle } from '../certificate.ts';
-import { filesystemMirrorConfig, networkMirrorConfig } from '../cli-config.ts';
+import { filesystemMirrorConfig, networkMirrorConfig } from '../../mirror/client-config.ts';
 import { startDetachedServer, stopServer, type ServerEntry } from '../server-process.ts';
 import { readServerState } from '../server-main.ts';
 import { CA_BUNDLE_VARIABLE, CLI_CONFIG_VARIABLE, ServeOutputs, ServeState } from './constants.ts';

@@ -81,7 +81,7 @@ export interface World {
 /** Starts the registry, writes the root module and locks it with the real `kind` client for PLATFORMS. */
 export async function startWorld(kind: ClientKind): Promise<World> {
   const client = await resolveClient(kind);
-  const root = await mkdtemp(path.join(tmpdir(), `repoxy-e2e-${kind.name}-`));
+  const root = await mkdtemp(path.join(tmpdir(), `repoxy-e2e-${kind.id}-`));
   let registry: FixtureRegistry | undefined;
   try {
     registry = await startFixtureRegistry({ providers: PROVIDERS, tls: true, keyType: kind.keyType });

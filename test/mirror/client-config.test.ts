@@ -5,7 +5,7 @@ import {
   mirrorBaseUrl,
   networkMirrorConfig,
   registryViewConfig,
-} from '../../src/serve/cli-config.ts';
+} from '../../src/mirror/client-config.ts';
 
 describe('CLI configuration for the mirror', () => {
   it('always gives the network mirror URL its trailing slash (PROTOCOL.md §1.2)', () => {
