@@ -1,0 +1,213 @@
+import { createReadStream } from 'node:fs';
+import type { Readable } from 'node:stream';
+import type { ProviderAddress } from '../../domain/address.ts';
+import { formatAddress } from '../../domain/address.ts';
+import { RepoxyError } from '../../domain/errors.ts';
+import { formatPlatform } from '../../domain/platform.ts';
+import { runLimited } from '../../limit.ts';
+import { parseProviderPattern } from '../../plan/patterns.ts';
+import type { UpstreamOptions } from '../../upstream/options.ts';
+import type { OciCredentials } from './credentials.ts';
+import { credentialsFromFiles, dockerConfigFiles } from './credentials.ts';
+import type { OciRequestEvent } from './distribution.ts';
+import { OciRegistryClient } from './distribution.ts';
+import type { IndexEntry, OciDocument, PlatformManifest } from './layout.ts';
+import {
+  EMPTY_CONFIG,
+  EMPTY_CONFIG_BYTES,
+  entryOf,
+  platformManifest,
+  providerIndex,
+  tagOfVersion,
+} from './layout.ts';
+import { mergeProviderIndex } from './merge-index.ts';
+import type { MirrorArchive } from './mirror-archives.ts';
+import { readVerifiedMirror } from './mirror-archives.ts';
+import type { OciRepository } from './repository.ts';
+import { checkRepositoryTemplate, repositoryFor, requireDistinctRepositories } from './repository.ts';
+
+export interface OciPushOptions {
+  /** A mirror directory repoxy wrote (`repoxy mirror --out`, the action's `mirror-dir`). */
+  readonly mirror: string;
+  readonly repositoryTemplate: string;
+  readonly include?: readonly string[];
+  readonly exclude?: readonly string[];
+  /** Archives uploaded at once (default 8). */
+  readonly concurrency?: number;
+  readonly plainHttp?: boolean;
+  /** Used for every registry; otherwise the Docker-style files of `env` (PROTOCOL.md §6.2). */
+  readonly credentials?: OciCredentials;
+  readonly env?: NodeJS.ProcessEnv;
+  readonly ca?: string;
+  readonly httpOptions?: Partial<UpstreamOptions>;
+  readonly onRequest?: (event: OciRequestEvent) => void;
+  readonly onProgress?: (line: string) => void;
+}
+
+export interface OciPushResult {
+  /** `registry/repository` of every provider pushed, sorted. */
+  readonly repositories: string[];
+  readonly versions: number;
+  readonly archives: number;
+  /** Manifests and indexes PUT this run (0 when the registry already had everything). */
+  readonly manifestsPushed: number;
+  readonly blobsUploaded: number;
+}
+
+/** One provider version to push: its repository, tag, platform manifests and index. */
+interface VersionPush {
+  readonly address: ProviderAddress;
+  readonly repo: OciRepository;
+  readonly client: OciRegistryClient;
+  readonly tag: string;
+  readonly platforms: readonly { archive: MirrorArchive; manifest: PlatformManifest }[];
+  readonly index: OciDocument;
+}
+
+/**
+ * Pushes every selected archive of a mirror as OpenTofu's `oci_mirror` reads it (PROTOCOL.md §6.3).
+ * Incremental: a tag already at our index is skipped, blobs and manifests present are not uploaded.
+ * A tag is written only after every manifest it references is in, and only to an index that keeps
+ * every platform it had. Throws INPUT_INVALID, VERIFY_SHASUM, OCI_UNAUTHORIZED, OCI_CONFLICT, OCI_REGISTRY.
+ */
+export async function pushMirrorToOci(options: OciPushOptions): Promise<OciPushResult> {
+  const include = (options.include ?? []).map(parseProviderPattern);
+  const exclude = (options.exclude ?? []).map(parseProviderPattern);
+  checkRepositoryTemplate(options.repositoryTemplate, include);
+  const concurrency = options.concurrency ?? 8;
+  const archives = await readVerifiedMirror(options.mirror, { include, exclude, concurrency });
+  if (archives.length === 0) throw new RepoxyError('INPUT_INVALID', `no archives in ${options.mirror} match`);
+  const clients = new Map<string, OciRegistryClient>();
+  const counts = { manifests: 0 };
+  try {
+    const versions = await planVersions(archives, options, clients);
+    const pending: VersionPush[] = [];
+    await runLimited(versions, concurrency, async (v) => {
+      if ((await v.client.manifestDigest(v.repo.repository, v.tag)) !== v.index.digest) pending.push(v);
+    });
+    options.onProgress?.(
+      `${versions.length - pending.length} of ${versions.length} version(s) already up to date`,
+    );
+    await pushContent(pending, concurrency, counts);
+    await runLimited(pending, concurrency, (v) => tagVersion(v, counts, options.onProgress));
+    const blobsUploaded = [...clients.values()].reduce((n, c) => n + c.blobUploads, 0);
+    const repositories = [...new Set(versions.map((v) => `${v.repo.registry}/${v.repo.repository}`))].sort();
+    return {
+      repositories,
+      versions: versions.length,
+      archives: archives.length,
+      manifestsPushed: counts.manifests,
+      blobsUploaded,
+    };
+  } finally {
+    await Promise.all([...clients.values()].map((c) => c.close()));
+  }
+}
+
+async function planVersions(
+  archives: readonly MirrorArchive[],
+  options: OciPushOptions,
+  clients: Map<string, OciRegistryClient>,
+): Promise<VersionPush[]> {
+  const groups = new Map<string, MirrorArchive[]>();
+  for (const a of archives) {
+    const key = `${formatAddress(a.address)} ${a.version}`;
+    groups.set(key, [...(groups.get(key) ?? []), a]);
+  }
+  const targets = [...groups.values()].map((g) => ({
+    address: g[0]!.address,
+    repo: repositoryFor(options.repositoryTemplate, g[0]!.address),
+  }));
+  requireDistinctRepositories(targets);
+  const out: VersionPush[] = [];
+  for (const [i, group] of [...groups.values()].entries()) {
+    const { address, repo } = targets[i]!;
+    const client = clients.get(repo.registry) ?? (await clientFor(repo, options));
+    clients.set(repo.registry, client);
+    const platforms = group.map((archive) => ({
+      archive,
+      manifest: platformManifest(archive.platform, archive),
+    }));
+    const index = providerIndex(platforms.map((p) => entryOf(p.manifest)));
+    out.push({ address, repo, client, tag: tagOfVersion(group[0]!.version), platforms, index });
+  }
+  return out;
+}
+
+async function clientFor(repo: OciRepository, options: OciPushOptions): Promise<OciRegistryClient> {
+  const credentials =
+    options.credentials ?? (await credentialsFromFiles(dockerConfigFiles(options.env ?? process.env), repo));
+  return new OciRegistryClient({
+    registry: repo.registry,
+    plainHttp: options.plainHttp,
+    credentials,
+    options: options.httpOptions,
+    ca: options.ca,
+    onRequest: options.onRequest,
+  });
+}
+
+/** The config blob of each repository, then every platform's zip and manifest (not yet any tag). */
+async function pushContent(
+  pending: readonly VersionPush[],
+  concurrency: number,
+  counts: { manifests: number },
+): Promise<void> {
+  const repos = new Map(pending.map((v) => [`${v.repo.registry}/${v.repo.repository}`, v]));
+  await runLimited([...repos.values()], concurrency, (v) =>
+    ensureBlob(v.client, v.repo.repository, EMPTY_CONFIG, () => EMPTY_CONFIG_BYTES),
+  );
+  const work = pending.flatMap((v) => v.platforms.map((p) => ({ v, p })));
+  await runLimited(work, concurrency, async ({ v, p }) => {
+    await ensureBlob(v.client, v.repo.repository, p.archive, () => createReadStream(p.archive.file));
+    await ensureManifest(v.client, v.repo.repository, p.manifest.manifest, counts);
+  });
+}
+
+async function ensureBlob(
+  client: OciRegistryClient,
+  repo: string,
+  blob: { digest: string; size: number },
+  body: () => Buffer | Readable,
+): Promise<void> {
+  if (await client.hasBlob(repo, blob.digest)) return;
+  await client.uploadBlob(repo, blob, body);
+}
+
+async function ensureManifest(
+  client: OciRegistryClient,
+  repo: string,
+  doc: OciDocument,
+  counts: { manifests: number },
+): Promise<void> {
+  if ((await client.manifestDigest(repo, doc.digest)) === doc.digest) return;
+  await client.putManifest(repo, doc.digest, doc);
+  counts.manifests++;
+}
+
+/** Points the version's tag at our index, merged with the platforms an existing index already has. */
+async function tagVersion(
+  v: VersionPush,
+  counts: { manifests: number },
+  progress?: (line: string) => void,
+): Promise<void> {
+  const repo = v.repo.repository;
+  const existing = await v.client.getManifest(repo, v.tag);
+  const ours = new Map<string, IndexEntry>(
+    v.platforms.map((p) => [formatPlatform(p.archive.platform), entryOf(p.manifest)]),
+  );
+  const archives = new Map(v.platforms.map((p) => [formatPlatform(p.archive.platform), p.archive.digest]));
+  const index = existing
+    ? await mergeProviderIndex(existing, ours, archives, {
+        client: v.client,
+        repo,
+        where: `${v.repo.registry}/${repo}:${v.tag}`,
+      })
+    : v.index;
+  if (existing && index === undefined) return;
+  await v.client.putManifest(repo, v.tag, index ?? v.index);
+  counts.manifests++;
+  progress?.(
+    `pushed ${v.repo.registry}/${repo}:${v.tag} (${formatAddress(v.address)} ${v.platforms.length} platform(s))`,
+  );
+}
