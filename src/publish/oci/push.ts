@@ -24,7 +24,12 @@ import { mergeProviderIndex } from './merge-index.ts';
 import type { MirrorArchive } from './mirror-archives.ts';
 import { readVerifiedMirror } from './mirror-archives.ts';
 import type { OciRepository } from './repository.ts';
-import { checkRepositoryTemplate, repositoryFor, requireDistinctRepositories } from './repository.ts';
+import {
+  checkRepositoryTemplate,
+  clientInclude,
+  repositoryFor,
+  requireDistinctRepositories,
+} from './repository.ts';
 
 export interface OciPushOptions {
   /** A mirror directory repoxy wrote (`repoxy mirror --out`, the action's `mirror-dir`). */
@@ -45,6 +50,8 @@ export interface OciPushOptions {
 }
 
 export interface OciPushResult {
+  /** The `include` of the client's `oci_mirror` block (may be empty). */
+  readonly clientInclude: string[];
   /** `registry/repository` of every provider pushed, sorted. */
   readonly repositories: string[];
   readonly versions: number;
@@ -73,10 +80,11 @@ interface VersionPush {
 export async function pushMirrorToOci(options: OciPushOptions): Promise<OciPushResult> {
   const include = (options.include ?? []).map(parseProviderPattern);
   const exclude = (options.exclude ?? []).map(parseProviderPattern);
-  checkRepositoryTemplate(options.repositoryTemplate, include);
   const concurrency = options.concurrency ?? 8;
   const archives = await readVerifiedMirror(options.mirror, { include, exclude, concurrency });
   if (archives.length === 0) throw new RepoxyError('INPUT_INVALID', `no archives in ${options.mirror} match`);
+  const addresses = uniqueAddresses(archives);
+  checkRepositoryTemplate(options.repositoryTemplate, include, addresses);
   const clients = new Map<string, OciRegistryClient>();
   const counts = { manifests: 0 };
   try {
@@ -93,6 +101,7 @@ export async function pushMirrorToOci(options: OciPushOptions): Promise<OciPushR
     const blobsUploaded = [...clients.values()].reduce((n, c) => n + c.blobUploads, 0);
     const repositories = [...new Set(versions.map((v) => `${v.repo.registry}/${v.repo.repository}`))].sort();
     return {
+      clientInclude: clientInclude(options.repositoryTemplate, include, addresses),
       repositories,
       versions: versions.length,
       archives: archives.length,
@@ -210,4 +219,9 @@ async function tagVersion(
   progress?.(
     `pushed ${v.repo.registry}/${repo}:${v.tag} (${formatAddress(v.address)} ${v.platforms.length} platform(s))`,
   );
+}
+
+function uniqueAddresses(archives: readonly MirrorArchive[]): ProviderAddress[] {
+  const seen = new Map(archives.map((a) => [formatAddress(a.address), a.address]));
+  return [...seen.values()];
 }

@@ -23,32 +23,67 @@ const REGISTRY = /^(?:[a-z0-9.-]+|\[[0-9a-f:.]+\])(?::[0-9]+)?$/i;
 
 /**
  * Checks `template` as OpenTofu does (provider_installation.go:437-471): only `${hostname}`,
- * `${namespace}`, `${type}`, and every component that `include` does not pin to a single value must be
- * referenced. Throws INPUT_INVALID naming the missing or unknown variable.
+ * `${namespace}`, `${type}`, and every component must be referenced unless the `include` patterns
+ * pin it to one value (OpenTofu's rule) or every provider pushed has the same value for it (then the
+ * `oci_mirror` block to paste carries an include that pins it, see `clientInclude`). Throws
+ * INPUT_INVALID naming the missing or unknown variable.
  */
-export function checkRepositoryTemplate(template: string, include: readonly ProviderPattern[]): void {
-  const used = new Set<string>();
-  for (const match of template.matchAll(VARIABLE)) {
-    const name = match[1]!.trim();
-    if (!(COMPONENTS as readonly string[]).includes(name)) {
-      throw invalid(template, `unknown variable \${${name}}: only \${hostname}, \${namespace}, \${type}`);
-    }
-    used.add(name);
-  }
+export function checkRepositoryTemplate(
+  template: string,
+  include: readonly ProviderPattern[],
+  providers: readonly ProviderAddress[],
+): void {
+  const used = templateVariables(template);
   for (const component of COMPONENTS) {
-    if (used.has(component) || pinned(component, include)) continue;
+    if (used.has(component) || pinned(component, include) || distinct(component, providers).size <= 1)
+      continue;
     throw invalid(
       template,
-      `must use \${${component}}: the included providers do not all have the same ${component}, so ` +
-        'different providers would share one repository (or pin it with an --include pattern)',
+      `must use \${${component}}: the providers pushed do not all have the same ${component}, so ` +
+        'different providers would share one repository (or select one with --include)',
     );
   }
 }
 
-/** A component is pinned when there are include patterns and all give it the same literal value. */
+/** The variables `template` uses; INPUT_INVALID for any other than hostname, namespace, type. */
+export function templateVariables(template: string): Set<Component> {
+  const used = new Set<Component>();
+  for (const match of template.matchAll(VARIABLE)) {
+    const name = match[1]!.trim();
+    if (!(COMPONENTS as readonly string[]).includes(name)) {
+      throw invalid(template, `has unknown variable \${${name}}: only \${hostname}, \${namespace}, \${type}`);
+    }
+    used.add(name as Component);
+  }
+  return used;
+}
+
+/** OpenTofu's rule: the non-wildcard values the include patterns give a component are exactly one. */
 function pinned(component: Component, include: readonly ProviderPattern[]): boolean {
-  const values = new Set(include.map((p) => p[component === 'hostname' ? 'hostname' : component]));
-  return values.size === 1 && !values.has('*');
+  return new Set(include.map((p) => p[component]).filter((v) => v !== '*')).size === 1;
+}
+
+function distinct(component: Component, providers: readonly ProviderAddress[]): Set<string> {
+  return new Set(providers.map((p) => p[component]));
+}
+
+/**
+ * The `include` of the client's `oci_mirror` block: the given patterns, or when the template leaves
+ * out a component, patterns that pin it to the one value every pushed provider has (so OpenTofu
+ * accepts the template); empty when the template uses all three.
+ */
+export function clientInclude(
+  template: string,
+  include: readonly ProviderPattern[],
+  providers: readonly ProviderAddress[],
+): string[] {
+  if (include.length) return include.map((p) => p.text);
+  const used = templateVariables(template);
+  if (COMPONENTS.every((c) => used.has(c)) || providers.length === 0) return [];
+  const first = providers[0]!;
+  if (!used.has('type')) return [`${first.hostname}/${first.namespace}/${first.type}`];
+  if (!used.has('namespace')) return [`${first.hostname}/${first.namespace}/*`];
+  return [`${first.hostname}/*/*`];
 }
 
 /** The repository of `address`; lower case. Throws INPUT_INVALID when the result is not `registry/repo`. */
