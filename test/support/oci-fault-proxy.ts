@@ -9,6 +9,8 @@ export interface ProxiedRequest {
   readonly path: string;
   /** The status the client got (a scripted fault, or the registry's). */
   readonly status: number;
+  /** Whether the request carried an Authorization header. */
+  readonly authorization: boolean;
 }
 
 /** A scripted answer instead of forwarding: a status (with optional Retry-After seconds). */
@@ -31,7 +33,10 @@ export interface OciFaultProxy {
  * (5xx, 429) in the middle of a push. It forwards the Host header unchanged, so the registry's
  * upload locations point back at the proxy.
  */
-export async function startOciFaultProxy(registry: OciRegistry): Promise<OciFaultProxy> {
+export async function startOciFaultProxy(
+  registry: OciRegistry,
+  options: { bindHost?: string; rewriteLocation?: (location: string) => string } = {},
+): Promise<OciFaultProxy> {
   const dispatcher = new Agent({ connect: { ca: registry.caCertPem } });
   const proxy: OciFaultProxy = {
     host: '',
@@ -40,12 +45,12 @@ export async function startOciFaultProxy(registry: OciRegistry): Promise<OciFaul
     close: async () => undefined,
   };
   const server: Server = createServer({ cert: registry.certPem, key: registry.keyPem }, (req, res) => {
-    void forward(proxy, registry, dispatcher, req, res).catch(() => res.destroy());
+    void forward(proxy, registry, dispatcher, options.rewriteLocation, req, res).catch(() => res.destroy());
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(0, options.bindHost ?? '127.0.0.1', resolve));
   const { port } = server.address() as { port: number };
   return Object.assign(proxy, {
-    host: `127.0.0.1:${port}`,
+    host: `${options.bindHost ?? '127.0.0.1'}:${port}`,
     close: async () => {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
@@ -58,6 +63,7 @@ async function forward(
   proxy: OciFaultProxy,
   registry: OciRegistry,
   dispatcher: Agent,
+  rewriteLocation: ((location: string) => string) | undefined,
   req: IncomingMessage,
   res: ServerResponse,
 ): Promise<void> {
@@ -66,7 +72,7 @@ async function forward(
   const fault = proxy.script(method, path);
   if (fault) {
     req.resume();
-    proxy.requests.push({ method, path, status: fault.status });
+    proxy.requests.push({ method, path, status: fault.status, authorization: !!req.headers.authorization });
     res.writeHead(fault.status, fault.retryAfter ? { 'retry-after': fault.retryAfter } : {}).end();
     return;
   }
@@ -79,10 +85,17 @@ async function forward(
     headers,
     body: hasBody ? req : undefined,
   });
-  proxy.requests.push({ method, path, status: upstream.statusCode });
+  proxy.requests.push({
+    method,
+    path,
+    status: upstream.statusCode,
+    authorization: !!req.headers.authorization,
+  });
   const out = { ...upstream.headers } as Record<string, string>;
   delete out['connection'];
   delete out['transfer-encoding'];
+  if (rewriteLocation && typeof out['location'] === 'string')
+    out['location'] = rewriteLocation(out['location']);
   res.writeHead(upstream.statusCode, out);
   for await (const chunk of upstream.body) res.write(chunk);
   res.end();

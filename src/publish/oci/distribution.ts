@@ -207,7 +207,7 @@ export class OciRegistryClient {
     if (first.status !== 401) return first;
     await this.#authenticate(repo, first);
     const second = await this.#send(repo, call);
-    if (second.status === 401) throw this.#unauthorized(repo, true);
+    if (second.status === 401) throw this.#unauthorized(repo, this.#credentials !== undefined);
     return second;
   }
 
