@@ -43,17 +43,19 @@ export async function push(
   return { ...result, requests };
 }
 
-/** GET a manifest straight from the registry (anonymous), with its Docker-Content-Digest. */
+/** GET a manifest straight from the registry (anonymous unless `authorization`), with its Docker-Content-Digest. */
 export async function fetchManifest(
   registry: OciRegistry,
   repo: string,
   reference: string,
+  authorization?: string,
 ): Promise<{ status: number; digest: string | undefined; json: Record<string, unknown> | undefined }> {
   const dispatcher = new Agent({ connect: { ca: registry.caCertPem } });
   try {
     const res = await request(`https://${registry.host}/v2/${repo}/manifests/${reference}`, {
       dispatcher,
       headers: {
+        ...(authorization ? { authorization } : {}),
         accept: 'application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json',
       },
     });
