@@ -12,6 +12,7 @@ import { basicAuthorization, parseChallenge, tokenUrl } from './challenge.ts';
 import type { OciCredentials } from './credentials.ts';
 import type { BlobRef, OciDocument } from './layout.ts';
 import { INDEX_MEDIA_TYPE, MANIFEST_MEDIA_TYPE } from './layout.ts';
+import { errorText, readLimited, tokenOf, Transient } from './registry-reply.ts';
 
 /** Emitted for every request sent to the registry or its token server (retries count). */
 export interface OciRequestEvent {
@@ -49,17 +50,6 @@ interface Reply {
 }
 
 const MANIFEST_ACCEPT = `${INDEX_MEDIA_TYPE}, ${MANIFEST_MEDIA_TYPE}`;
-const MAX_DOCUMENT_BYTES = 4 * 1024 * 1024;
-
-/** Failures worth another attempt: 429, 5xx and transport errors, with the server's `Retry-After`. */
-class Transient extends Error {
-  constructor(
-    message: string,
-    readonly retryAfterMs: number | undefined,
-  ) {
-    super(message);
-  }
-}
 
 /**
  * A client of one registry's distribution API (OCI distribution spec v1.1) for pushing: answers
@@ -309,42 +299,5 @@ export class OciRegistryClient {
   #redacted(err: unknown): unknown {
     if (!isRepoxyError(err)) return err;
     return new RepoxyError(err.code, redactSecrets(err.message, this.#secrets), { cause: err.cause });
-  }
-}
-
-async function readLimited(res: Dispatcher.ResponseData): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of res.body as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_DOCUMENT_BYTES) {
-      res.body.destroy();
-      throw new RepoxyError('OCI_REGISTRY', `a registry response exceeded ${MAX_DOCUMENT_BYTES} bytes`);
-    }
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
-}
-
-function tokenOf(body: Buffer): string | undefined {
-  try {
-    const doc = JSON.parse(body.toString('utf8')) as { token?: unknown; access_token?: unknown };
-    const token = doc.token ?? doc.access_token;
-    return typeof token === 'string' && token !== '' ? token : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** The distribution spec's `{"errors":[{"code","message"}]}`, shortened, for messages. */
-function errorText(body: Buffer): string {
-  try {
-    const doc = JSON.parse(body.toString('utf8')) as { errors?: { code?: string; message?: string }[] };
-    return (doc.errors ?? [])
-      .map((e) => `${e.code ?? ''}: ${e.message ?? ''}`)
-      .join('; ')
-      .slice(0, 300);
-  } catch {
-    return body.toString('utf8').slice(0, 200);
   }
 }

@@ -89,15 +89,21 @@ export async function pushMirrorToOci(options: OciPushOptions): Promise<OciPushR
   const counts = { manifests: 0 };
   try {
     const versions = await planVersions(archives, options, clients);
-    const pending: VersionPush[] = [];
+    // Each tag's target is decided (and a conflicting archive refused) before any byte is uploaded.
+    const targets: TagTarget[] = [];
     await runLimited(versions, concurrency, async (v) => {
-      if ((await v.client.manifestDigest(v.repo.repository, v.tag)) !== v.index.digest) pending.push(v);
+      const index = await tagTarget(v);
+      if (index) targets.push({ v, index });
     });
     options.onProgress?.(
-      `${versions.length - pending.length} of ${versions.length} version(s) already up to date`,
+      `${versions.length - targets.length} of ${versions.length} version(s) already up to date`,
     );
-    await pushContent(pending, concurrency, counts);
-    await runLimited(pending, concurrency, (v) => tagVersion(v, counts, options.onProgress));
+    await pushContent(
+      targets.map((t) => t.v),
+      concurrency,
+      counts,
+    );
+    await runLimited(targets, concurrency, (t) => tagVersion(t, counts, options.onProgress));
     const blobsUploaded = [...clients.values()].reduce((n, c) => n + c.blobUploads, 0);
     const repositories = [...new Set(versions.map((v) => `${v.repo.registry}/${v.repo.repository}`))].sort();
     return {
@@ -194,30 +200,39 @@ async function ensureManifest(
   counts.manifests++;
 }
 
-/** Points the version's tag at our index, merged with the platforms an existing index already has. */
+/** A version whose tag must move, and the index it moves to. */
+interface TagTarget {
+  readonly v: VersionPush;
+  readonly index: OciDocument;
+}
+
+/**
+ * The index the version's tag must point at: ours when there is no tag, ours merged with the
+ * platforms an existing index already has, or undefined when the tag is already right.
+ */
+async function tagTarget(v: VersionPush): Promise<OciDocument | undefined> {
+  const repo = v.repo.repository;
+  if ((await v.client.manifestDigest(repo, v.tag)) === v.index.digest) return undefined;
+  const existing = await v.client.getManifest(repo, v.tag);
+  if (!existing) return v.index;
+  const key = (p: VersionPush['platforms'][number]) => formatPlatform(p.archive.platform);
+  const ours = new Map<string, IndexEntry>(v.platforms.map((p) => [key(p), entryOf(p.manifest)]));
+  const archives = new Map(v.platforms.map((p) => [key(p), p.archive.digest]));
+  const where = `${v.repo.registry}/${repo}:${v.tag}`;
+  return mergeProviderIndex(existing, ours, archives, { client: v.client, repo, where });
+}
+
+/** Points the tag at its index, once every manifest the index references is in. */
 async function tagVersion(
-  v: VersionPush,
+  { v, index }: TagTarget,
   counts: { manifests: number },
   progress?: (line: string) => void,
 ): Promise<void> {
-  const repo = v.repo.repository;
-  const existing = await v.client.getManifest(repo, v.tag);
-  const ours = new Map<string, IndexEntry>(
-    v.platforms.map((p) => [formatPlatform(p.archive.platform), entryOf(p.manifest)]),
-  );
-  const archives = new Map(v.platforms.map((p) => [formatPlatform(p.archive.platform), p.archive.digest]));
-  const index = existing
-    ? await mergeProviderIndex(existing, ours, archives, {
-        client: v.client,
-        repo,
-        where: `${v.repo.registry}/${repo}:${v.tag}`,
-      })
-    : v.index;
-  if (existing && index === undefined) return;
-  await v.client.putManifest(repo, v.tag, index ?? v.index);
+  await v.client.putManifest(v.repo.repository, v.tag, index);
   counts.manifests++;
+  const platforms = `${v.platforms.length} platform(s)`;
   progress?.(
-    `pushed ${v.repo.registry}/${repo}:${v.tag} (${formatAddress(v.address)} ${v.platforms.length} platform(s))`,
+    `pushed ${v.repo.registry}/${v.repo.repository}:${v.tag} (${formatAddress(v.address)}, ${platforms})`,
   );
 }
 

@@ -55,7 +55,9 @@ describe('push-oci to a registry with htpasswd (basic) auth', () => {
         new URL(new URL(location).pathname + new URL(location).search, `https://${other.host}`).href,
     });
     try {
-      const mirror = await fixtureMirror(root.dir, 'x', [{ ...TOFU_RANDOM, filler: 50_000 }]);
+      const mirror = await fixtureMirror(root.dir, 'x', [
+        { ...TOFU_RANDOM, address: { ...TOFU_RANDOM.address, type: 'elsewhere' } },
+      ]);
       const pushed = push(registry, mirror, {
         host: front.host,
         credentials: creds(USER.password),
