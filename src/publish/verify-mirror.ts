@@ -91,7 +91,7 @@ export function describeMirrorProblems(report: MirrorVerification, max = 20): st
 }
 
 /** `HOST/NS/TYPE` directories, three levels down, skipping hidden names and the registry view. */
-async function findProviderDirs(root: string): Promise<string[]> {
+export async function findProviderDirs(root: string): Promise<string[]> {
   const found: string[] = [];
   for (const host of await subdirs(root)) {
     if (host.startsWith('.') || NOT_HOSTS.has(host)) continue;

@@ -2,104 +2,111 @@ import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { ProviderAddress } from '../../domain/address.ts';
 import { RepoxyError } from '../../domain/errors.ts';
+import { zhHash } from '../../domain/hash.ts';
 import type { Platform } from '../../domain/platform.ts';
 import { parsePlatform } from '../../domain/platform.ts';
-import { runLimited } from '../../limit.ts';
 import type { ProviderPattern } from '../../plan/patterns.ts';
 import { isSelected } from '../../plan/patterns.ts';
 import { h1OfZip } from '../../verify/h1.ts';
-import { describeMirrorProblems, verifyMirrorDir } from '../verify-mirror.ts';
+import { sha256File } from '../../verify/zh.ts';
+import { findProviderDirs } from '../verify-mirror.ts';
 
-/** One archive of a written mirror, verified: its zip's sha256 and h1 match its VERSION.json. */
+/** One archive a written mirror lists: where it is and the hashes its VERSION.json gives it. */
 export interface MirrorArchive {
   readonly address: ProviderAddress;
   readonly version: string;
   readonly platform: Platform;
   readonly file: string;
   readonly size: number;
-  /** `sha256:<hex>`: the OCI blob digest, equal to the archive's listed `zh:`. */
+  /** `sha256:<hex>` from the listed `zh:`: the OCI blob digest. */
   readonly digest: string;
+  /** The listed `h1:` values. */
+  readonly h1: readonly string[];
 }
 
 /**
- * The archives of the mirror at `root` that `include`/`exclude` select, sorted. Anchor: this is the
- * mirror repoxy itself wrote from verified bytes (lock-file hashes, upstream signatures), and it is
- * verified again here as the serve action verifies an artifact (verify-mirror.ts: structure and every
- * zip's sha256 against its `zh:`), plus every zip's h1 against its `h1:`; the registry re-checks each
- * blob's digest on upload. Throws VERIFY_SHASUM listing every problem.
+ * The archives the `VERSION.json` files of the mirror at `root` list, for the providers `select`
+ * picks, sorted. Reads metadata only: `verifyArchive` checks the bytes before any of them is pushed.
+ * Throws VERIFY_SHASUM for an archive without `zh:`, IO for a file that cannot be read.
  */
-export async function readVerifiedMirror(
+export async function readMirrorArchives(
   root: string,
-  select: { include: readonly ProviderPattern[]; exclude: readonly ProviderPattern[]; concurrency: number },
+  select: { include: readonly ProviderPattern[]; exclude: readonly ProviderPattern[] },
 ): Promise<MirrorArchive[]> {
-  const report = await verifyMirrorDir(root, { concurrency: select.concurrency });
-  if (report.problems.length) {
-    throw new RepoxyError(
-      'VERIFY_SHASUM',
-      `the mirror in ${root} failed verification (${report.problems.length} problem(s)); nothing was pushed:\n` +
-        describeMirrorProblems(report),
-    );
-  }
   const archives: MirrorArchive[] = [];
-  const h1s: { file: string; expected: string[] }[] = [];
-  for (const rel of report.providers) {
+  for (const rel of await findProviderDirs(path.resolve(root))) {
     const [hostname, namespace, type] = rel.split('/') as [string, string, string];
     const address = { hostname, namespace, type };
     if (!isSelected(address, select.include, select.exclude)) continue;
-    for (const listed of await listedArchives(path.join(report.root, hostname, namespace, type), address)) {
-      archives.push(listed.archive);
-      h1s.push({ file: listed.archive.file, expected: listed.h1 });
-    }
+    archives.push(...(await listedArchives(path.resolve(root, hostname, namespace, type), address)));
   }
-  await runLimited(h1s, select.concurrency, async ({ file, expected }) => {
-    const actual = await h1OfZip(file);
-    if (!expected.includes(actual)) {
-      throw new RepoxyError(
-        'VERIFY_SHASUM',
-        `${file} is ${actual}, but its VERSION.json lists ${expected.join(', ') || 'no h1:'}`,
-      );
-    }
-  });
   return archives;
 }
 
-async function listedArchives(
-  dir: string,
-  address: ProviderAddress,
-): Promise<{ archive: MirrorArchive; h1: string[] }[]> {
-  const index = (await readJson(path.join(dir, 'index.json'))) as { versions: Record<string, unknown> };
-  const out: { archive: MirrorArchive; h1: string[] }[] = [];
-  for (const version of Object.keys(index.versions).sort()) {
+/**
+ * Checks an archive before it is pushed, as verify-mirror.ts checks an artifact: the zip's sha256
+ * must be its listed `zh:` and its HashZip one of its listed `h1:`. Anchor: the mirror repoxy wrote
+ * from verified bytes (lock-file hashes, upstream signatures); a file or VERSION.json altered since
+ * fails here, and the registry re-checks the digest of every blob uploaded. Throws VERIFY_SHASUM.
+ */
+export async function verifyArchive(a: MirrorArchive): Promise<void> {
+  const zh = zhHash(await sha256File(a.file));
+  const listed = zhHash(a.digest.slice('sha256:'.length));
+  if (zh !== listed) throw altered(a, zh, [listed]);
+  const h1 = await h1OfZip(a.file);
+  if (!a.h1.includes(h1)) throw altered(a, h1, a.h1);
+}
+
+function altered(a: MirrorArchive, actual: string, expected: readonly string[]): RepoxyError {
+  return new RepoxyError(
+    'VERIFY_SHASUM',
+    `${a.file} is ${actual}, but its VERSION.json lists ${expected.join(', ') || 'no h1:'}: the archive ` +
+      'or its VERSION.json was altered after the build; nothing of this version was tagged',
+  );
+}
+
+async function listedArchives(dir: string, address: ProviderAddress): Promise<MirrorArchive[]> {
+  const index = (await readJson(path.join(dir, 'index.json'))) as { versions?: Record<string, unknown> };
+  const out: MirrorArchive[] = [];
+  for (const version of Object.keys(index.versions ?? {}).sort()) {
     const doc = (await readJson(path.join(dir, `${version}.json`))) as {
-      archives: Record<string, { url: string; hashes: string[] }>;
+      archives?: Record<string, { url: string; hashes: string[] }>;
     };
-    for (const [platform, { url, hashes }] of Object.entries(doc.archives).sort(([a], [b]) =>
-      a < b ? -1 : 1,
-    )) {
+    for (const [platform, { url, hashes }] of Object.entries(doc.archives ?? {}).sort(byKey)) {
+      const file = path.join(dir, path.basename(url));
       const zh = hashes.find((h) => h.startsWith('zh:'));
-      const file = path.join(dir, url);
       if (!zh)
-        throw new RepoxyError('VERIFY_SHASUM', `${file}: VERSION.json lists no zh: (the OCI blob digest)`);
+        throw new RepoxyError('VERIFY_SHASUM', `${file}: its VERSION.json lists no zh: (the blob digest)`);
       const { size } = await stat(file);
-      const archive = {
+      const h1 = hashes.filter((h) => h.startsWith('h1:'));
+      out.push({
         address,
         version,
         platform: parsePlatform(platform),
         file,
         size,
         digest: `sha256:${zh.slice(3)}`,
-      };
-      out.push({ archive, h1: hashes.filter((h) => h.startsWith('h1:')) });
+        h1,
+      });
     }
   }
   return out;
 }
 
+function byKey([a]: [string, unknown], [b]: [string, unknown]): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 async function readJson(file: string): Promise<unknown> {
-  // Already parsed and checked by verifyMirrorDir: a failure here means the tree changed under us.
+  let text: string;
   try {
-    return JSON.parse(await readFile(file, 'utf8')) as unknown;
+    text = await readFile(file, 'utf8');
   } catch (cause) {
     throw new RepoxyError('IO', `cannot read ${file}: ${(cause as Error).message}`, { cause });
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new RepoxyError('VERIFY_SHASUM', `${file} is not valid JSON: not a mirror repoxy wrote`);
   }
 }

@@ -22,7 +22,7 @@ import {
 } from './layout.ts';
 import { mergeProviderIndex } from './merge-index.ts';
 import type { MirrorArchive } from './mirror-archives.ts';
-import { readVerifiedMirror } from './mirror-archives.ts';
+import { readMirrorArchives, verifyArchive } from './mirror-archives.ts';
 import type { OciRepository } from './repository.ts';
 import {
   checkRepositoryTemplate,
@@ -81,7 +81,7 @@ export async function pushMirrorToOci(options: OciPushOptions): Promise<OciPushR
   const include = (options.include ?? []).map(parseProviderPattern);
   const exclude = (options.exclude ?? []).map(parseProviderPattern);
   const concurrency = options.concurrency ?? 8;
-  const archives = await readVerifiedMirror(options.mirror, { include, exclude, concurrency });
+  const archives = await readMirrorArchives(options.mirror, { include, exclude });
   if (archives.length === 0) throw new RepoxyError('INPUT_INVALID', `no archives in ${options.mirror} match`);
   const addresses = uniqueAddresses(archives);
   checkRepositoryTemplate(options.repositoryTemplate, include, addresses);
@@ -174,6 +174,7 @@ async function pushContent(
   );
   const work = pending.flatMap((v) => v.platforms.map((p) => ({ v, p })));
   await runLimited(work, concurrency, async ({ v, p }) => {
+    await verifyArchive(p.archive);
     await ensureBlob(v.client, v.repo.repository, p.archive, () => createReadStream(p.archive.file));
     await ensureManifest(v.client, v.repo.repository, p.manifest.manifest, counts);
   });
