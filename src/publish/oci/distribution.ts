@@ -115,6 +115,12 @@ export class OciRegistryClient {
       url.searchParams.set('digest', blob.digest);
       const headers = { 'content-type': 'application/octet-stream', 'content-length': String(blob.size) };
       const done = await this.#call(repo, { method: 'PUT', target: url.href, headers, body });
+      if (done.status === 400 && done.body.includes('DIGEST_INVALID')) {
+        throw new RepoxyError(
+          'VERIFY_SHASUM',
+          `the registry refused ${blob.digest}: the bytes sent hash to another digest`,
+        );
+      }
       if (done.status !== 201) throw this.#unexpected(done, `uploading ${blob.digest} to ${repo}`);
       this.#blobUploads++;
     });

@@ -26,7 +26,7 @@ export interface MirrorArchive {
 
 /**
  * The archives the `VERSION.json` files of the mirror at `root` list, for the providers `select`
- * picks, sorted. Reads metadata only: `verifyArchive` checks the bytes before any of them is pushed.
+ * picks, sorted. Reads metadata only: `checkZh` and `checkH1` check the bytes on the way.
  * Throws VERIFY_SHASUM for an archive without `zh:`, IO for a file that cannot be read.
  */
 export async function readMirrorArchives(
@@ -44,15 +44,18 @@ export async function readMirrorArchives(
 }
 
 /**
- * Checks an archive before it is pushed, as verify-mirror.ts checks an artifact: the zip's sha256
- * must be its listed `zh:` and its HashZip one of its listed `h1:`. Anchor: the mirror repoxy wrote
- * from verified bytes (lock-file hashes, upstream signatures); a file or VERSION.json altered since
- * fails here, and the registry re-checks the digest of every blob uploaded. Throws VERIFY_SHASUM.
+ * The zip's sha256 must be its listed `zh:`, as verify-mirror.ts checks an artifact. Anchor: the
+ * mirror repoxy wrote from verified bytes (lock-file hashes, upstream signatures); a zip or
+ * VERSION.json altered since then fails here or in `checkH1`. Throws VERIFY_SHASUM.
  */
-export async function verifyArchive(a: MirrorArchive): Promise<void> {
+export async function checkZh(a: MirrorArchive): Promise<void> {
   const zh = zhHash(await sha256File(a.file));
   const listed = zhHash(a.digest.slice('sha256:'.length));
   if (zh !== listed) throw altered(a, zh, [listed]);
+}
+
+/** The zip's HashZip must be one of its listed `h1:` (same anchor). Throws VERIFY_SHASUM or VERIFY_BAD_ZIP. */
+export async function checkH1(a: MirrorArchive): Promise<void> {
   const h1 = await h1OfZip(a.file);
   if (!a.h1.includes(h1)) throw altered(a, h1, a.h1);
 }

@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import type { ProviderAddress } from '../../domain/address.ts';
 import { formatAddress } from '../../domain/address.ts';
-import { RepoxyError } from '../../domain/errors.ts';
+import { isRepoxyError, RepoxyError } from '../../domain/errors.ts';
 import { formatPlatform } from '../../domain/platform.ts';
 import { runLimited } from '../../limit.ts';
 import { parseProviderPattern } from '../../plan/patterns.ts';
@@ -22,7 +22,7 @@ import {
 } from './layout.ts';
 import { mergeProviderIndex } from './merge-index.ts';
 import type { MirrorArchive } from './mirror-archives.ts';
-import { readMirrorArchives, verifyArchive } from './mirror-archives.ts';
+import { checkH1, checkZh, readMirrorArchives } from './mirror-archives.ts';
 import type { OciRepository } from './repository.ts';
 import {
   checkRepositoryTemplate,
@@ -174,10 +174,33 @@ async function pushContent(
   );
   const work = pending.flatMap((v) => v.platforms.map((p) => ({ v, p })));
   await runLimited(work, concurrency, async ({ v, p }) => {
-    await verifyArchive(p.archive);
-    await ensureBlob(v.client, v.repo.repository, p.archive, () => createReadStream(p.archive.file));
+    await pushArchive(v.client, v.repo.repository, p.archive);
     await ensureManifest(v.client, v.repo.repository, p.manifest.manifest, counts);
   });
+}
+
+/**
+ * One zip, verified on the way (see mirror-archives.ts for the anchor): its HashZip is checked while
+ * it uploads; its sha256 is checked by the registry on upload (a `PUT ?digest=` whose bytes do not
+ * hash to the digest is refused, OCI distribution spec) or here when the registry already has the blob.
+ * Nothing references it before both passed: its manifest comes after, the tag after every manifest.
+ */
+async function pushArchive(client: OciRegistryClient, repo: string, archive: MirrorArchive): Promise<void> {
+  const h1 = checkH1(archive);
+  h1.catch(() => undefined); // awaited below; this only keeps an early failure from going unhandled
+  if (await client.hasBlob(repo, archive.digest)) await checkZh(archive);
+  else await uploadArchive(client, repo, archive);
+  await h1;
+}
+
+/** Uploads the zip; when the registry finds another digest, says which file and what it hashes to. */
+async function uploadArchive(client: OciRegistryClient, repo: string, archive: MirrorArchive): Promise<void> {
+  try {
+    await client.uploadBlob(repo, archive, () => createReadStream(archive.file));
+  } catch (err) {
+    if (isRepoxyError(err) && err.code === 'VERIFY_SHASUM') await checkZh(archive);
+    throw err;
+  }
 }
 
 async function ensureBlob(

@@ -23,9 +23,9 @@ describe('push-oci verifies every archive again before pushing it', () => {
     await root?.cleanup();
   });
 
-  async function refused(mirror: string, pattern: RegExp): Promise<void> {
+  async function refused(mirror: string, pattern: RegExp, codes = ['VERIFY_SHASUM']): Promise<void> {
     await assert.rejects(push(registry, mirror), (err: { code?: string; message?: string }) => {
-      assert.equal(err.code, 'VERIFY_SHASUM');
+      assert.ok(codes.includes(err.code ?? ''), `${err.code}: ${err.message}`);
       assert.match(err.message ?? '', pattern);
       return true;
     });
@@ -36,7 +36,7 @@ describe('push-oci verifies every archive again before pushing it', () => {
     const mirror = await fixtureMirror(root.dir, 'bytes', [TOFU_RANDOM]);
     const zip = path.join(mirror, PROVIDER_DIR, ZIP);
     const bytes = await readFile(zip);
-    const at = bytes.length - 30;
+    const at = 40; // inside the stored entry: the zip still opens, its CRC and sha256 no longer match
     bytes[at] = bytes[at]! ^ 0xff;
     await writeFile(zip, bytes);
     await refused(
