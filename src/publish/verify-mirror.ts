@@ -236,7 +236,8 @@ async function readVersionDocument(dir: string, version: string, problem: Report
   return out;
 }
 
-async function readJson(file: string, problem: (message: string) => void): Promise<unknown> {
+/** A JSON file of the mirror; `problem` hears when it does not parse (undefined then). Throws IO. */
+export async function readJson(file: string, problem: (message: string) => void): Promise<unknown> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');

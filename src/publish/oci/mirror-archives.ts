@@ -1,4 +1,4 @@
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { ProviderAddress } from '../../domain/address.ts';
 import { RepoxyError } from '../../domain/errors.ts';
@@ -9,7 +9,7 @@ import type { ProviderPattern } from '../../plan/patterns.ts';
 import { isSelected } from '../../plan/patterns.ts';
 import { h1OfZip } from '../../verify/h1.ts';
 import { sha256File } from '../../verify/zh.ts';
-import { findProviderDirs } from '../verify-mirror.ts';
+import { findProviderDirs, readJson } from '../verify-mirror.ts';
 
 /** One archive a written mirror lists: where it is and the hashes its VERSION.json gives it. */
 export interface MirrorArchive {
@@ -69,10 +69,12 @@ function altered(a: MirrorArchive, actual: string, expected: readonly string[]):
 }
 
 async function listedArchives(dir: string, address: ProviderAddress): Promise<MirrorArchive[]> {
-  const index = (await readJson(path.join(dir, 'index.json'))) as { versions?: Record<string, unknown> };
+  const index = (await readMirrorJson(path.join(dir, 'index.json'))) as {
+    versions?: Record<string, unknown>;
+  };
   const out: MirrorArchive[] = [];
   for (const version of Object.keys(index.versions ?? {}).sort()) {
-    const doc = (await readJson(path.join(dir, `${version}.json`))) as {
+    const doc = (await readMirrorJson(path.join(dir, `${version}.json`))) as {
       archives?: Record<string, { url: string; hashes: string[] }>;
     };
     for (const [platform, { url, hashes }] of Object.entries(doc.archives ?? {}).sort(byKey)) {
@@ -100,16 +102,8 @@ function byKey([a]: [string, unknown], [b]: [string, unknown]): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-async function readJson(file: string): Promise<unknown> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (cause) {
-    throw new RepoxyError('IO', `cannot read ${file}: ${(cause as Error).message}`, { cause });
-  }
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    throw new RepoxyError('VERIFY_SHASUM', `${file} is not valid JSON: not a mirror repoxy wrote`);
-  }
+function readMirrorJson(file: string): Promise<unknown> {
+  return readJson(file, (message) => {
+    throw new RepoxyError('VERIFY_SHASUM', `${file} ${message}: not a mirror repoxy wrote`);
+  });
 }

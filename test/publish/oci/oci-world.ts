@@ -1,16 +1,45 @@
 import { mkdtemp, rm } from 'node:fs/promises';
+import { after, before } from 'node:test';
 import os from 'node:os';
 import path from 'node:path';
 import { Agent, request } from 'undici';
 import type { OciRequestEvent } from '../../../src/publish/oci/distribution.ts';
 import { pushMirrorToOci, type OciPushOptions, type OciPushResult } from '../../../src/publish/oci/push.ts';
-import type { OciRegistry } from '../../support/oci-registry.ts';
+import { startOciRegistry, type OciRegistry, type OciRegistryAuth } from '../../support/oci-registry.ts';
 import { buildFixtureMirror, type FixtureProvider } from '../mirror-fixture.ts';
 
 /** Temp dirs for the OCI tests, removed by `cleanup()`. */
 export async function tempRoot(): Promise<{ dir: string; cleanup: () => Promise<void> }> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'repoxy-oci-test-'));
   return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/**
+ * A Distribution 2.8 with `auth` and a temp dir for the suite it is called in (started in `before`,
+ * stopped by PID and removed in `after`); read them through the getters once the suite runs.
+ */
+export function suiteRegistry(auth?: OciRegistryAuth): {
+  readonly registry: OciRegistry;
+  readonly dir: string;
+} {
+  let registry: OciRegistry | undefined;
+  let root: Awaited<ReturnType<typeof tempRoot>> | undefined;
+  before(async () => {
+    registry = await startOciRegistry(auth);
+    root = await tempRoot();
+  });
+  after(async () => {
+    await registry?.stop();
+    await root?.cleanup();
+  });
+  return {
+    get registry() {
+      return registry!;
+    },
+    get dir() {
+      return root!.dir;
+    },
+  };
 }
 
 /** A mirror written by the real mirror writer for `providers`, at `dir/name`. */

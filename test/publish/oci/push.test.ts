@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { pushMirrorToOci } from '../../../src/publish/oci/push.ts';
-import { startOciRegistry, type OciRegistry } from '../../support/oci-registry.ts';
 import { HASHICORP_NULL, TOFU_RANDOM, type FixtureProvider } from '../mirror-fixture.ts';
-import { fetchManifest, fixtureMirror, push, tempRoot } from './oci-world.ts';
+import { fetchManifest, fixtureMirror, push, suiteRegistry } from './oci-world.ts';
 
 const PLUS: FixtureProvider = {
   address: { hostname: 'registry.opentofu.org', namespace: 'acme', type: 'plus' },
@@ -12,29 +11,20 @@ const PLUS: FixtureProvider = {
 };
 
 describe('push-oci to a real Distribution 2.8 registry', () => {
-  let registry: OciRegistry;
-  let root: Awaited<ReturnType<typeof tempRoot>>;
-  before(async () => {
-    registry = await startOciRegistry();
-    root = await tempRoot();
-  });
-  after(async () => {
-    await registry?.stop();
-    await root?.cleanup();
-  });
+  const suite = suiteRegistry();
 
   it('pushes an index per version over one archive/zip image manifest per platform', async () => {
-    const mirror = await fixtureMirror(root.dir, 'm1', [HASHICORP_NULL, TOFU_RANDOM, PLUS]);
-    const result = await push(registry, mirror);
+    const mirror = await fixtureMirror(suite.dir, 'm1', [HASHICORP_NULL, TOFU_RANDOM, PLUS]);
+    const result = await push(suite.registry, mirror);
     assert.deepEqual(result.repositories, [
-      `${registry.host}/tofu/registry.opentofu.org/acme/plus`,
-      `${registry.host}/tofu/registry.opentofu.org/hashicorp/random`,
-      `${registry.host}/tofu/registry.terraform.io/hashicorp/null`,
+      `${suite.registry.host}/tofu/registry.opentofu.org/acme/plus`,
+      `${suite.registry.host}/tofu/registry.opentofu.org/hashicorp/random`,
+      `${suite.registry.host}/tofu/registry.terraform.io/hashicorp/null`,
     ]);
     assert.equal(result.archives, 4);
     assert.equal(result.blobsUploaded, 4 + 3, 'four zips and one empty config per repository');
     assert.equal(result.manifestsPushed, 4 + 3, 'four image manifests and three indexes');
-    const index = await fetchManifest(registry, 'tofu/registry.terraform.io/hashicorp/null', '3.2.1');
+    const index = await fetchManifest(suite.registry, 'tofu/registry.terraform.io/hashicorp/null', '3.2.1');
     assert.equal(index.status, 200);
     assert.equal(index.json?.['mediaType'], 'application/vnd.oci.image.index.v1+json');
     assert.equal(index.json?.['artifactType'], 'application/vnd.opentofu.provider');
@@ -51,7 +41,7 @@ describe('push-oci to a real Distribution 2.8 registry', () => {
       ],
     );
     const image = await fetchManifest(
-      registry,
+      suite.registry,
       'tofu/registry.terraform.io/hashicorp/null',
       entries[1]!.digest,
     );
@@ -75,14 +65,14 @@ describe('push-oci to a real Distribution 2.8 registry', () => {
       `sha256:${zh.slice(3)}`,
       'the layer is the zip whose zh: the mirror lists',
     );
-    const plus = await fetchManifest(registry, 'tofu/registry.opentofu.org/acme/plus', '1.2.0_build.7');
+    const plus = await fetchManifest(suite.registry, 'tofu/registry.opentofu.org/acme/plus', '1.2.0_build.7');
     assert.equal(plus.status, 200, 'a version with + is tagged with _');
   });
 
   it('gives the same digests for the same mirror, and a second push uploads nothing', async () => {
-    const mirror = await fixtureMirror(root.dir, 'm2', [HASHICORP_NULL]);
-    const before = await fetchManifest(registry, 'tofu/registry.terraform.io/hashicorp/null', '3.2.1');
-    const again = await push(registry, mirror);
+    const mirror = await fixtureMirror(suite.dir, 'm2', [HASHICORP_NULL]);
+    const before = await fetchManifest(suite.registry, 'tofu/registry.terraform.io/hashicorp/null', '3.2.1');
+    const again = await push(suite.registry, mirror);
     assert.equal(again.blobsUploaded, 0);
     assert.equal(again.manifestsPushed, 0);
     assert.deepEqual(
@@ -91,18 +81,21 @@ describe('push-oci to a real Distribution 2.8 registry', () => {
       'one HEAD of the tag, which already names the same index',
     );
     assert.equal(
-      (await fetchManifest(registry, 'tofu/registry.terraform.io/hashicorp/null', '3.2.1')).digest,
+      (await fetchManifest(suite.registry, 'tofu/registry.terraform.io/hashicorp/null', '3.2.1')).digest,
       before.digest,
     );
   });
 
   it('lower-cases the repository the template gives', async () => {
-    const mirror = await fixtureMirror(root.dir, 'm3', [TOFU_RANDOM]);
-    const result = await push(registry, mirror, {
-      repositoryTemplate: `${registry.host}/Tofu-Providers/\${namespace}/\${type}`,
+    const mirror = await fixtureMirror(suite.dir, 'm3', [TOFU_RANDOM]);
+    const result = await push(suite.registry, mirror, {
+      repositoryTemplate: `${suite.registry.host}/Tofu-Providers/\${namespace}/\${type}`,
     });
-    assert.deepEqual(result.repositories, [`${registry.host}/tofu-providers/hashicorp/random`]);
-    assert.equal((await fetchManifest(registry, 'tofu-providers/hashicorp/random', '3.6.0')).status, 200);
+    assert.deepEqual(result.repositories, [`${suite.registry.host}/tofu-providers/hashicorp/random`]);
+    assert.equal(
+      (await fetchManifest(suite.registry, 'tofu-providers/hashicorp/random', '3.6.0')).status,
+      200,
+    );
   });
 
   it('moves an existing tag only to an index that keeps every platform it had', async () => {
@@ -112,20 +105,20 @@ describe('push-oci to a real Distribution 2.8 registry', () => {
       platforms: ['linux_amd64'],
     };
     const darwin = { ...linux, platforms: ['darwin_arm64'] };
-    await push(registry, await fixtureMirror(root.dir, 'g1', [linux]));
-    const second = await push(registry, await fixtureMirror(root.dir, 'g2', [darwin]));
+    await push(suite.registry, await fixtureMirror(suite.dir, 'g1', [linux]));
+    const second = await push(suite.registry, await fixtureMirror(suite.dir, 'g2', [darwin]));
     assert.equal(second.manifestsPushed, 2, 'the darwin manifest and the merged index');
-    const index = await fetchManifest(registry, 'tofu/registry.terraform.io/hashicorp/grow', '3.2.1');
+    const index = await fetchManifest(suite.registry, 'tofu/registry.terraform.io/hashicorp/grow', '3.2.1');
     const platforms = (index.json?.['manifests'] as { platform: { os: string } }[]).map((m) => m.platform.os);
     assert.deepEqual(platforms, ['darwin', 'linux']);
   });
 
   it('refuses a platform whose archive differs from the one already pushed, leaving the tag as it was', async () => {
     const original = { ...TOFU_RANDOM, address: { ...TOFU_RANDOM.address, type: 'clash' } };
-    await push(registry, await fixtureMirror(root.dir, 'c1', [original]));
-    const before = await fetchManifest(registry, 'tofu/registry.opentofu.org/hashicorp/clash', '3.6.0');
-    const altered = await fixtureMirror(root.dir, 'c2', [{ ...original, filler: 41_000 }]);
-    await assert.rejects(push(registry, altered), (err: { code?: string; message?: string }) => {
+    await push(suite.registry, await fixtureMirror(suite.dir, 'c1', [original]));
+    const before = await fetchManifest(suite.registry, 'tofu/registry.opentofu.org/hashicorp/clash', '3.6.0');
+    const altered = await fixtureMirror(suite.dir, 'c2', [{ ...original, filler: 41_000 }]);
+    await assert.rejects(push(suite.registry, altered), (err: { code?: string; message?: string }) => {
       assert.equal(err.code, 'OCI_CONFLICT');
       assert.match(
         err.message ?? '',
@@ -134,20 +127,23 @@ describe('push-oci to a real Distribution 2.8 registry', () => {
       return true;
     });
     assert.equal(
-      (await fetchManifest(registry, 'tofu/registry.opentofu.org/hashicorp/clash', '3.6.0')).digest,
+      (await fetchManifest(suite.registry, 'tofu/registry.opentofu.org/hashicorp/clash', '3.6.0')).digest,
       before.digest,
     );
   });
 
   it('refuses a template that does not use a component the providers differ in, or an unknown variable', async () => {
-    const mirror = await fixtureMirror(root.dir, 'm4', [HASHICORP_NULL, TOFU_RANDOM]);
+    const mirror = await fixtureMirror(suite.dir, 'm4', [HASHICORP_NULL, TOFU_RANDOM]);
     await assert.rejects(
-      pushMirrorToOci({ mirror, repositoryTemplate: `${registry.host}/tofu/\${namespace}/\${type}` }),
+      pushMirrorToOci({ mirror, repositoryTemplate: `${suite.registry.host}/tofu/\${namespace}/\${type}` }),
       (err: { code?: string; message?: string }) =>
         err.code === 'INPUT_INVALID' && /must use \$\{hostname\}/.test(err.message ?? ''),
     );
     await assert.rejects(
-      pushMirrorToOci({ mirror, repositoryTemplate: `${registry.host}/\${hostname}/\${owner}/\${type}` }),
+      pushMirrorToOci({
+        mirror,
+        repositoryTemplate: `${suite.registry.host}/\${hostname}/\${owner}/\${type}`,
+      }),
       (err: { code?: string; message?: string }) =>
         err.code === 'INPUT_INVALID' && /unknown variable \$\{owner\}/.test(err.message ?? ''),
     );

@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { startOciRegistry, type OciRegistry } from '../../support/oci-registry.ts';
+import { describe, it } from 'node:test';
 import { TOFU_RANDOM } from '../mirror-fixture.ts';
-import { fetchManifest, fixtureMirror, push, tempRoot } from './oci-world.ts';
+import { fetchManifest, fixtureMirror, push, suiteRegistry } from './oci-world.ts';
 
 const PROVIDER_DIR = 'registry.opentofu.org/hashicorp/random';
 const ZIP = 'terraform-provider-random_3.6.0_linux_amd64.zip';
@@ -12,28 +11,19 @@ const REPO = 'tofu/registry.opentofu.org/hashicorp/random';
 
 // The anchor of push-oci is the mirror repoxy wrote from verified bytes; these mirrors lie about it.
 describe('push-oci verifies every archive again before pushing it', () => {
-  let registry: OciRegistry;
-  let root: Awaited<ReturnType<typeof tempRoot>>;
-  before(async () => {
-    registry = await startOciRegistry();
-    root = await tempRoot();
-  });
-  after(async () => {
-    await registry?.stop();
-    await root?.cleanup();
-  });
+  const suite = suiteRegistry();
 
   async function refused(mirror: string, pattern: RegExp, codes = ['VERIFY_SHASUM']): Promise<void> {
-    await assert.rejects(push(registry, mirror), (err: { code?: string; message?: string }) => {
+    await assert.rejects(push(suite.registry, mirror), (err: { code?: string; message?: string }) => {
       assert.ok(codes.includes(err.code ?? ''), `${err.code}: ${err.message}`);
       assert.match(err.message ?? '', pattern);
       return true;
     });
-    assert.equal((await fetchManifest(registry, REPO, '3.6.0')).status, 404, 'nothing was tagged');
+    assert.equal((await fetchManifest(suite.registry, REPO, '3.6.0')).status, 404, 'nothing was tagged');
   }
 
   it('refuses a zip whose bytes no longer match its zh:', async () => {
-    const mirror = await fixtureMirror(root.dir, 'bytes', [TOFU_RANDOM]);
+    const mirror = await fixtureMirror(suite.dir, 'bytes', [TOFU_RANDOM]);
     const zip = path.join(mirror, PROVIDER_DIR, ZIP);
     const bytes = await readFile(zip);
     const at = 40; // inside the stored entry: the zip still opens, its CRC and sha256 no longer match
@@ -46,7 +36,7 @@ describe('push-oci verifies every archive again before pushing it', () => {
   });
 
   it('refuses a zip whose h1: does not match its VERSION.json although its zh: does', async () => {
-    const mirror = await fixtureMirror(root.dir, 'h1', [TOFU_RANDOM]);
+    const mirror = await fixtureMirror(suite.dir, 'h1', [TOFU_RANDOM]);
     const doc = path.join(mirror, PROVIDER_DIR, '3.6.0.json');
     const text = await readFile(doc, 'utf8');
     const h1 = /"(h1:[^"]+)"/.exec(text)![1]!;
