@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent } from 'undici';
 import type { Dispatcher } from 'undici';
 import { isRepoxyError, RepoxyError } from '../../domain/errors.ts';
+import { createDispatcher } from '../../upstream/dispatcher.ts';
 import { backoffDelayMs, parseRetryAfter } from '../../upstream/http-failures.ts';
 import type { UpstreamOptions } from '../../upstream/options.ts';
 import { resolveUpstreamOptions } from '../../upstream/options.ts';
@@ -31,6 +32,8 @@ export interface OciClientInit {
   readonly options?: Partial<UpstreamOptions>;
   /** Extra CA certificate (PEM) to trust besides Node's store, which already has NODE_EXTRA_CA_CERTS. */
   readonly ca?: string;
+  /** Read for HTTP(S)_PROXY and NO_PROXY. Default: process.env. */
+  readonly env?: NodeJS.ProcessEnv;
   readonly onRequest?: (event: OciRequestEvent) => void;
 }
 
@@ -78,12 +81,15 @@ export class OciRegistryClient {
     }
     this.origin = `${init.plainHttp ? 'http' : 'https'}://${init.registry}`;
     this.options = resolveUpstreamOptions(init.options);
-    this.#dispatcher = new Agent({
-      connections: this.options.perHostConnections,
-      connect: { timeout: this.options.connectTimeoutMs, ...(init.ca ? { ca: init.ca } : {}) },
-      headersTimeout: this.options.headersTimeoutMs,
-      bodyTimeout: this.options.bodyTimeoutMs,
-    });
+    // HTTP(S)_PROXY and NO_PROXY as for upstream requests; an explicit CA (tests) gets its own agent.
+    this.#dispatcher = init.ca
+      ? new Agent({
+          connections: this.options.perHostConnections,
+          connect: { timeout: this.options.connectTimeoutMs, ca: init.ca },
+          headersTimeout: this.options.headersTimeoutMs,
+          bodyTimeout: this.options.bodyTimeoutMs,
+        })
+      : createDispatcher(this.options, init.env ?? process.env);
     this.#credentials = init.credentials;
     if (init.credentials) this.#secrets.add(init.credentials.password);
     this.#onRequest = init.onRequest;

@@ -158,6 +158,7 @@ async function clientFor(repo: OciRepository, options: OciPushOptions): Promise<
     credentials,
     options: options.httpOptions,
     ca: options.ca,
+    env: options.env ?? process.env,
     onRequest: options.onRequest,
   });
 }
