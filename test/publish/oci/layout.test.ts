@@ -6,6 +6,7 @@ import { parseChallenge, tokenUrl } from '../../../src/publish/oci/challenge.ts'
 import { credentialsFromFiles } from '../../../src/publish/oci/credentials.ts';
 import { platformManifest, providerIndex, entryOf, tagOfVersion } from '../../../src/publish/oci/layout.ts';
 import { clientInclude, repositoryFor } from '../../../src/publish/oci/repository.ts';
+import { ociMirrorConfig } from '../../../src/publish/oci/client-config.ts';
 import { parseProviderPattern } from '../../../src/plan/patterns.ts';
 import { tempRoot } from './oci-world.ts';
 
@@ -50,6 +51,14 @@ describe('OCI layout, templates, challenges and credential files', () => {
     assert.deepEqual(clientInclude('ghcr.io/a/${type}', given, [NULL]), [
       'registry.opentofu.org/hashicorp/*',
     ]);
+  });
+
+  it('writes the oci_mirror block with the template lower-cased and unexpanded', () => {
+    assert.equal(
+      ociMirrorConfig('GHCR.io/Acme/${namespace}/${type}', ['registry.opentofu.org/*/*']),
+      'provider_installation {\n  oci_mirror {\n    repository_template = "ghcr.io/acme/${namespace}/${type}"\n' +
+        '    include = ["registry.opentofu.org/*/*"]\n  }\n}\n',
+    );
   });
 
   it('parses basic and bearer challenges with quoted parameters', () => {
