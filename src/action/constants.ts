@@ -18,6 +18,9 @@ export const Inputs = {
   RetentionDays: 'retention-days',
   AllowPrivateProviders: 'allow-private-providers',
   GithubToken: 'github-token',
+  OciRepositoryTemplate: 'oci-repository-template',
+  OciUsername: 'oci-username',
+  OciPassword: 'oci-password',
 } as const;
 
 export const Outputs = {
@@ -31,6 +34,8 @@ export const Outputs = {
   MirrorUrl: 'mirror-url',
   ArtifactId: 'artifact-id',
   CliConfig: 'cli-config',
+  OciRepositories: 'oci-repositories',
+  OciPushed: 'oci-pushed',
 } as const;
 
 export const DEFAULT_ARTIFACT_NAME = 'terraform-provider-mirror';

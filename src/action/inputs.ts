@@ -2,7 +2,8 @@ import * as core from '@actions/core';
 import { RepoxyError } from '../domain/errors.ts';
 import { DEFAULT_ARTIFACT_NAME, Inputs } from './constants.ts';
 
-export type PublishMode = 'none' | 'pages' | 'artifact';
+/** Where the mirror goes; the `publish` input lists any of them (`none` or empty: nowhere). */
+export type PublishTarget = 'pages' | 'artifact' | 'oci';
 
 /** Every input of action.yml, typed and validated once (docker/build-push-action context.ts). */
 export interface ActionInputs {
@@ -18,12 +19,16 @@ export interface ActionInputs {
   readonly registryView: boolean;
   readonly cache: boolean;
   readonly cacheKeyPrefix: string;
-  readonly publish: PublishMode;
+  readonly publish: readonly PublishTarget[];
   readonly mirrorUrl: string;
   readonly artifactName: string;
   readonly retentionDays: number | undefined;
   readonly allowPrivateProviders: boolean;
   readonly githubToken: string;
+  /** Lower-cased: OCI repository names are lower case (PROTOCOL.md §6.1). */
+  readonly ociRepositoryTemplate: string;
+  readonly ociUsername: string;
+  readonly ociPassword: string;
 }
 
 /** Lines and commas both separate list items; blank items and `#` comments are dropped. */
@@ -56,10 +61,19 @@ function intInput(name: string, min: number, max: number): number | undefined {
   return n;
 }
 
-function publishInput(): PublishMode {
-  const raw = core.getInput(Inputs.Publish).trim() || 'none';
-  if (raw === 'none' || raw === 'pages' || raw === 'artifact') return raw;
-  throw new RepoxyError('INPUT_INVALID', `input "publish" must be none, pages or artifact, got "${raw}"`);
+function publishInput(): PublishTarget[] {
+  const targets: PublishTarget[] = [];
+  for (const raw of listInput(Inputs.Publish)) {
+    if (raw === 'none') continue;
+    if (raw !== 'pages' && raw !== 'artifact' && raw !== 'oci') {
+      throw new RepoxyError(
+        'INPUT_INVALID',
+        `input "publish" must list pages, artifact and/or oci (or be none), got "${raw}"`,
+      );
+    }
+    if (!targets.includes(raw)) targets.push(raw);
+  }
+  return targets;
 }
 
 /** Reads and validates all inputs; throws INPUT_INVALID naming the input and what it accepts. */
@@ -84,5 +98,8 @@ export function getInputs(): ActionInputs {
     retentionDays: intInput(Inputs.RetentionDays, 1, 90),
     allowPrivateProviders: boolInput(Inputs.AllowPrivateProviders, false),
     githubToken: core.getInput(Inputs.GithubToken).trim(),
+    ociRepositoryTemplate: core.getInput(Inputs.OciRepositoryTemplate).trim().toLowerCase(),
+    ociUsername: core.getInput(Inputs.OciUsername).trim(),
+    ociPassword: core.getInput(Inputs.OciPassword).trim(),
   };
 }

@@ -33,7 +33,13 @@ export async function run(): Promise<void> {
   core.setOutput(Outputs.ArchivesReused, String(result.reused));
   if (published.mirrorUrl) core.setOutput(Outputs.MirrorUrl, published.mirrorUrl);
   if (published.artifactId !== undefined) core.setOutput(Outputs.ArtifactId, String(published.artifactId));
-  await writeJobSummary(result, { cacheHit: hit, mirrorUrl: published.mirrorUrl });
+  if (published.oci) core.setOutput(Outputs.OciRepositories, published.oci.repositories.join('\n'));
+  if (published.oci) core.setOutput(Outputs.OciPushed, String(published.oci.manifestsPushed));
+  await writeJobSummary(result, {
+    cacheHit: hit,
+    mirrorUrl: published.mirrorUrl,
+    ociConfig: published.oci?.cliConfig,
+  });
 }
 
 function buildOptions(inputs: ActionInputs, workspace: string): BuildOptions {

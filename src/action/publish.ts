@@ -13,22 +13,31 @@ import { checkPagesSize, formatBytes, measureMirror } from '../publish/size-chec
 import { mirrorBaseUrl } from '../mirror/client-config.ts';
 import { PAGES_ARTIFACT_NAME } from './constants.ts';
 import type { ActionInputs } from './inputs.ts';
+import { publishOci, type OciPublished } from './publish-oci.ts';
 
 export interface Published {
   readonly mirrorUrl?: string;
   readonly artifactId?: number;
+  readonly oci?: OciPublished;
 }
 
 /** upload-pages-artifact's default: the Pages artifact is only needed until deploy-pages ran. */
 const PAGES_RETENTION_DAYS = 1;
 
-/** Publishes the built mirror as the `publish` input says. Throws PUBLISH when it cannot. */
+/** Publishes the built mirror to every target the `publish` input lists. Throws PUBLISH when it cannot. */
 export async function publishMirror(inputs: ActionInputs, result: BuildResult): Promise<Published> {
-  if (inputs.publish === 'pages')
-    return core.group('Publish to GitHub Pages', () => publishPages(inputs, result));
-  if (inputs.publish === 'artifact')
-    return core.group('Publish the mirror artifact', () => publishArtifact(inputs, result));
-  return inputs.mirrorUrl ? { mirrorUrl: mirrorBaseUrl(inputs.mirrorUrl) } : {};
+  let published: Published = inputs.mirrorUrl ? { mirrorUrl: mirrorBaseUrl(inputs.mirrorUrl) } : {};
+  if (inputs.publish.includes('pages'))
+    published = await core.group('Publish to GitHub Pages', () => publishPages(inputs, result));
+  if (inputs.publish.includes('artifact')) {
+    const artifact = await core.group('Publish the mirror artifact', () => publishArtifact(inputs, result));
+    published = { ...published, artifactId: artifact.artifactId };
+  }
+  if (inputs.publish.includes('oci')) {
+    const oci = await core.group('Push to the OCI registry', () => publishOci(inputs, result));
+    published = { ...published, oci };
+  }
+  return published;
 }
 
 /**

@@ -13,7 +13,7 @@ import type { CacheHit } from './cache.ts';
  */
 export async function writeJobSummary(
   result: BuildResult,
-  info: { cacheHit: CacheHit; mirrorUrl?: string },
+  info: { cacheHit: CacheHit; mirrorUrl?: string; ociConfig?: string },
 ): Promise<void> {
   if (!process.env.GITHUB_STEP_SUMMARY) {
     core.debug('GITHUB_STEP_SUMMARY is not set; no job summary written');
@@ -54,6 +54,12 @@ export async function writeJobSummary(
       true,
     )
     .addCodeBlock(registryViewConfig(url, hosts), 'hcl');
+  if (info.ociConfig) {
+    s.addRaw(
+      'OpenTofu (>= 1.10) from the OCI registry (Terraform does not read OCI mirrors):',
+      true,
+    ).addCodeBlock(info.ociConfig, 'hcl');
+  }
   // Redacted as a whole: URL query strings dropped, TF_TOKEN_ values in every encoded form replaced.
   const text = redactMessage(s.stringify(), listTokens(process.env));
   await core.summary.emptyBuffer().addRaw(text).write();

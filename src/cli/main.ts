@@ -8,11 +8,13 @@ import { networkMirrorConfig } from '../mirror/client-config.ts';
 import { HELP, parseCliArgs, type CliArgs } from './args.ts';
 import { formatBytes, stderrReporter } from './render.ts';
 import { VERSION } from './version.ts';
+import { runPushOci } from './push-oci.ts';
 
 /** Runs the CLI; returns the exit code (0 ok, 1 upstream/verification failure, 2 invalid input). */
 export async function main(argv: readonly string[]): Promise<number> {
   const secrets = listTokens(process.env);
   try {
+    if (argv[0] === 'push-oci') return await runPushOci(argv.slice(1));
     const args = parseCliArgs(argv);
     if (args.command === 'help') {
       process.stdout.write(HELP);
@@ -26,7 +28,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       throw new RepoxyError('INPUT_INVALID', 'at least one --lockfile is required');
     return args.command === 'plan' ? await runPlan(args) : await runMirror(args);
   } catch (err) {
-    return reportError(err, secrets);
+    return reportError(err, [...secrets, process.env['REPOXY_OCI_PASSWORD'] ?? '']);
   }
 }
 

@@ -34,6 +34,10 @@ export type ErrorCode =
   | 'OUTPUT_CONFLICT'
   | 'IO'
   | 'PUBLISH'
+  // OCI registry publishing (exit 1; OCI_CONFLICT: the registry holds other bytes for a version)
+  | 'OCI_UNAUTHORIZED'
+  | 'OCI_CONFLICT'
+  | 'OCI_REGISTRY'
   | 'SERVE';
 
 /** Codes that mean "the user gave us something invalid" (CLI exit 2). */

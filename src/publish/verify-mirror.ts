@@ -101,7 +101,7 @@ export function describeMirrorProblems(report: MirrorVerification, max = 20): st
 }
 
 /** `HOST/NS/TYPE` directories, three levels down, skipping hidden names and the registry view. */
-async function findProviderDirs(root: string): Promise<string[]> {
+export async function findProviderDirs(root: string): Promise<string[]> {
   const found: string[] = [];
   for (const host of await subdirs(root)) {
     if (host.startsWith('.') || NOT_HOSTS.has(host)) continue;
@@ -249,7 +249,8 @@ async function readVersionDocument(dir: string, version: string, problem: Report
   return out;
 }
 
-async function readJson(file: string, problem: (message: string) => void): Promise<unknown> {
+/** A JSON file of the mirror; `problem` hears when it does not parse (undefined then). Throws IO. */
+export async function readJson(file: string, problem: (message: string) => void): Promise<unknown> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');

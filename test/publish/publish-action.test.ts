@@ -72,7 +72,7 @@ describe('publishMirror', () => {
 
   test('pages: uploads github-pages holding one artifact.tar of the mirror, and looks up the Pages URL', async () => {
     const env = newStep('run-pages', api.url);
-    const inputs = actionInputs({ publish: 'pages', githubToken: TOKEN });
+    const inputs = actionInputs({ publish: ['pages'], githubToken: TOKEN });
     const { published, error } = await runPublishStep(env, inputs, publicMirror, scratch);
     assert.equal(error, undefined);
     assert.equal(published?.mirrorUrl, 'https://owner.github.io/repo/');
@@ -119,7 +119,7 @@ describe('publishMirror', () => {
     const env = newStep('run-pages-nolookup');
     const { child, published, error } = await runPublishStep(
       env,
-      actionInputs({ publish: 'pages', githubToken: TOKEN }),
+      actionInputs({ publish: ['pages'], githubToken: TOKEN }),
       publicMirror,
       scratch,
     );
@@ -137,7 +137,7 @@ describe('publishMirror', () => {
     const again = newStep('run-pages-url');
     const withUrl = await runPublishStep(
       again,
-      actionInputs({ publish: 'pages', mirrorUrl: 'https://mirror.example.com/tf' }),
+      actionInputs({ publish: ['pages'], mirrorUrl: 'https://mirror.example.com/tf' }),
       publicMirror,
       scratch,
     );
@@ -150,7 +150,7 @@ describe('publishMirror', () => {
       PRIVATE_THING,
     ]);
     const env = newStep('run-pages-private');
-    const { error } = await runPublishStep(env, actionInputs({ publish: 'pages' }), mixed, scratch);
+    const { error } = await runPublishStep(env, actionInputs({ publish: ['pages'] }), mixed, scratch);
     assert.match(
       error ?? '',
       /^PUBLISH: refusing to publish 1 provider\(s\) .*tf\.corp\.example\/acme\/thing/,
@@ -162,7 +162,7 @@ describe('publishMirror', () => {
 
     const allowed = await runPublishStep(
       newStep('run-pages-private-ok'),
-      actionInputs({ publish: 'pages', allowPrivateProviders: true }),
+      actionInputs({ publish: ['pages'], allowPrivateProviders: true }),
       mixed,
       scratch,
     );
@@ -174,7 +174,7 @@ describe('publishMirror', () => {
     const env = newStep('run-artifact');
     const { published, error } = await runPublishStep(
       env,
-      actionInputs({ publish: 'artifact', artifactName: 'my-mirror', retentionDays: 5 }),
+      actionInputs({ publish: ['artifact'], artifactName: 'my-mirror', retentionDays: 5 }),
       publicMirror,
       scratch,
     );

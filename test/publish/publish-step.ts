@@ -41,19 +41,26 @@ export function actionInputs(overrides: Partial<ActionInputs>): ActionInputs {
     registryView: true,
     cache: false,
     cacheKeyPrefix: 'repoxy-providers',
-    publish: 'none',
+    publish: [],
     mirrorUrl: '',
     artifactName: 'terraform-provider-mirror',
     retentionDays: undefined,
     allowPrivateProviders: false,
     githubToken: '',
+    ociRepositoryTemplate: '',
+    ociUsername: '',
+    ociPassword: '',
     ...overrides,
   };
 }
 
 export interface PublishOutcome {
   readonly child: ChildResult;
-  readonly published?: { mirrorUrl?: string; artifactId?: number };
+  readonly published?: {
+    mirrorUrl?: string;
+    artifactId?: number;
+    oci?: { repositories: string[]; manifestsPushed: number; blobsUploaded: number; cliConfig: string };
+  };
   /** `CODE: message` when publishMirror threw. */
   readonly error?: string;
 }

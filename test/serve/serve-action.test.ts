@@ -44,7 +44,7 @@ describe('the serve action', () => {
     ]);
     const published = await runPublishStep(
       newStep('job-build'),
-      actionInputs({ publish: 'artifact', retentionDays: 1 }),
+      actionInputs({ publish: ['artifact'], retentionDays: 1 }),
       pristine,
       scratch,
     );
@@ -174,7 +174,7 @@ describe('the serve action', () => {
     writeFileSync(zip, bytes);
     const upload = await runPublishStep(
       newStep('job-build-tampered'),
-      actionInputs({ publish: 'artifact', artifactName: 'tampered' }),
+      actionInputs({ publish: ['artifact'], artifactName: 'tampered' }),
       { ...pristine, out: tampered },
       scratch,
     );

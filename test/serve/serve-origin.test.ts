@@ -58,7 +58,7 @@ describe('the serve action: origin checks', () => {
     for (const run of ['run-3', 'run-4']) {
       const published = await runPublishStep(
         harness.newStep(`job-build-${run}`, run),
-        actionInputs({ publish: 'artifact', retentionDays: 1 }),
+        actionInputs({ publish: ['artifact'], retentionDays: 1 }),
         pristine,
         harness.scratch,
       );
