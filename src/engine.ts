@@ -44,6 +44,8 @@ export interface BuildOptions {
 export interface BuildResult {
   readonly plan: Plan;
   readonly archives: readonly ArchiveRecord[];
+  /** Each verified archive with the upstream evidence that proved it (for lock completion). */
+  readonly packages: readonly MirroredPackage[];
   readonly missing: readonly PackageRef[];
   readonly out: string;
   readonly bytes: number;
@@ -56,7 +58,10 @@ export interface BuildResult {
 }
 
 /** Reads lock files and plans; throws LOCK_INVALID (with diagnostics) or INPUT_INVALID. */
-export async function planFromLockFiles(options: BuildOptions, report: Reporter): Promise<Plan> {
+export async function planFromLockFiles(
+  options: Pick<BuildOptions, 'lockfiles' | 'cwd' | 'platforms' | 'include' | 'exclude'>,
+  report: Reporter,
+): Promise<Plan> {
   const files = await readLockFiles([...options.lockfiles], { cwd: options.cwd });
   for (const f of files) for (const d of f.diagnostics) report({ type: 'diagnostic', diagnostic: d });
   const platforms = (options.platforms.length ? options.platforms : ['linux_amd64']).map(parsePlatform);
@@ -81,21 +86,8 @@ export async function buildMirror(options: BuildOptions, report: Reporter): Prom
   }
   // Refuse a user's unrelated directory before downloading anything (checked again at the swap).
   await assertReplaceable(path.resolve(options.out));
-  const tempStore = options.cacheDir ? undefined : await createTempStore();
-  const store = new Store(options.cacheDir ?? tempStore!);
-  await store.init();
-  const upstream = createUpstream({
-    env: options.env,
-    upstreams: options.upstreams,
-    options: options.upstreamOptions,
-  });
+  const { ctx, upstream, store, close } = await openPackageContext(options, report);
   try {
-    const ctx: PackageContext = {
-      store,
-      source: new CachedSource(store, upstream.source),
-      report,
-      env: options.env,
-    };
     const outcome = await mirrorAll(plan, ctx, options);
     const files = [
       ...networkMirrorFiles(outcome.archives),
@@ -107,6 +99,7 @@ export async function buildMirror(options: BuildOptions, report: Reporter): Prom
     return {
       plan,
       archives: outcome.archives,
+      packages: outcome.evidence,
       missing: outcome.missing,
       out: path.resolve(options.out),
       bytes,
@@ -118,10 +111,39 @@ export async function buildMirror(options: BuildOptions, report: Reporter): Prom
       seconds: (performance.now() - started) / 1000,
     };
   } finally {
+    await close();
+  }
+}
+
+/** Where packages come from: the store (cacheDir, or a temporary one) over the upstreams. */
+export interface OpenedContext {
+  readonly ctx: PackageContext;
+  readonly upstream: ReturnType<typeof createUpstream>;
+  readonly store: Store;
+  /** Closes the upstream, cleans the store's tmp/ and removes a temporary store. */
+  readonly close: () => Promise<void>;
+}
+
+export async function openPackageContext(
+  options: Pick<BuildOptions, 'cacheDir' | 'env' | 'upstreams' | 'upstreamOptions'>,
+  report: Reporter,
+): Promise<OpenedContext> {
+  const tempStore = options.cacheDir ? undefined : await createTempStore();
+  const store = new Store(options.cacheDir ?? tempStore!);
+  await store.init();
+  const upstream = createUpstream({
+    env: options.env,
+    upstreams: options.upstreams,
+    options: options.upstreamOptions,
+  });
+  const source = new CachedSource(store, upstream.source);
+  const ctx: PackageContext = { store, source, report, env: options.env };
+  const close = async (): Promise<void> => {
     await upstream.close();
     await store.cleanTmp();
     if (tempStore) await rm(tempStore, { recursive: true, force: true });
-  }
+  };
+  return { ctx, upstream, store, close };
 }
 
 const TEMP_STORE = /^repoxy-store-(\d+)-[A-Za-z0-9]{6}$/;
@@ -140,13 +162,18 @@ async function createTempStore(): Promise<string> {
   return mkdtemp(path.join(tmp, `repoxy-store-${process.pid}-`));
 }
 
-interface MirrorOutcome {
+export interface MirrorOutcome {
   readonly archives: ArchiveRecord[];
   readonly evidence: MirroredPackage[];
   readonly missing: PackageRef[];
 }
 
-async function mirrorAll(plan: Plan, ctx: PackageContext, options: BuildOptions): Promise<MirrorOutcome> {
+/** Fetches and verifies every (provider, platform) of the plan, each once. Throws on any failure. */
+export async function mirrorAll(
+  plan: Plan,
+  ctx: PackageContext,
+  options: Pick<BuildOptions, 'concurrency' | 'requireAllPlatforms'>,
+): Promise<MirrorOutcome> {
   const jobs = plan.providers.flatMap((p) =>
     plan.platforms.map((platform) => ({ provider: p, ref: refOf(p, platform) })),
   );

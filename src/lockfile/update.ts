@@ -12,8 +12,12 @@ import { formatLockFile, headerOf } from './write.ts';
 export interface VersionEvidence {
   /** Requested platform (`os_arch`) → the `h1:` of its verified archive. */
   readonly h1: ReadonlyMap<string, string>;
-  /** Every `zh:` of the version's signed SHA256SUMS. */
-  readonly zh: ReadonlySet<string>;
+  /**
+   * Hashes recorded whatever the platform, as OpenTofu records them: every `zh:` of the version's
+   * SHA256SUMS (signed, except on registry.opentofu.org without keys) and, on registry.opentofu.org,
+   * what its `packages` extension reports. A block's `zh:` outside this set is an error.
+   */
+  readonly reported: ReadonlySet<string>;
 }
 
 export type EvidenceLookup = (address: ProviderAddress, version: string) => VersionEvidence | undefined;
@@ -78,7 +82,7 @@ function blockChange(
   evidence: VersionEvidence,
 ): BlockChange {
   const have = new Set(p.hashes);
-  const wanted = [...platforms.flatMap((pl) => evidence.h1.get(pl) ?? []), ...evidence.zh];
+  const wanted = [...platforms.flatMap((pl) => evidence.h1.get(pl) ?? []), ...evidence.reported];
   const added = normalizeHashes(wanted.filter((h) => !have.has(h)));
   const missingPlatforms = platforms.filter((pl) => {
     const h1 = evidence.h1.get(pl);
@@ -95,7 +99,7 @@ function unknownHashes(
   evidence: VersionEvidence,
 ): UnknownHash[] {
   return p.hashes
-    .filter((h) => h.startsWith('zh:') && !evidence.zh.has(h))
+    .filter((h) => h.startsWith('zh:') && !evidence.reported.has(h))
     .map((hash) => ({
       path,
       line: lineOf(text, p.line, hash),

@@ -83,7 +83,7 @@ function evidence(): VersionEvidence {
       ['linux_amd64', fakeHash('h1', 'l')],
       ['darwin_arm64', fakeHash('h1', 'd')],
     ]),
-    zh: new Set([fakeHash('zh', 'l'), fakeHash('zh', 'd'), fakeHash('zh', 'w')]),
+    reported: new Set([fakeHash('zh', 'l'), fakeHash('zh', 'd'), fakeHash('zh', 'w')]),
   };
 }
 
@@ -101,7 +101,7 @@ test('update merges the requested platforms h1 and every signed zh; keeps the re
   const after = parseLockFile(up.text!, 'a.hcl').providers[0]!;
   assert.equal(after.version, '1.0.0');
   assert.equal(after.constraints, '>= 1.0.0');
-  assert.deepEqual(new Set(after.hashes), new Set([other, ...ev.h1.values(), ...ev.zh]));
+  assert.deepEqual(new Set(after.hashes), new Set([other, ...ev.h1.values(), ...ev.reported]));
   // A second pass over the result changes nothing.
   const again = updateLockFile(
     up.text!,
