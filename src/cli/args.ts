@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { RepoxyError } from '../domain/errors.ts';
+import { LOCK_COMMAND_HELP, LOCK_HELP } from './lock.ts';
 
 export const HELP = `repoxy: turn .terraform.lock.hcl files into a verified provider network mirror
 
@@ -8,12 +9,12 @@ Usage:
   repoxy mirror --lockfile <path-or-glob>... --out DIR [--platform os_arch]... [--upstream HOST=URL]...
                 [--include p]... [--exclude p]... [--concurrency N] [--cache-dir DIR]
                 [--require-all-platforms] [--no-registry-view] [--json]
-  repoxy help
+${LOCK_HELP}  repoxy help
 
 Commands:
   plan      Read lock files and print what would be mirrored (no network).
   mirror    Fetch, verify and write the mirror to --out, atomically.
-
+${LOCK_COMMAND_HELP}
 Flags:
   --lockfile P        A lock file path or glob (repeatable). '**/.terraform.lock.hcl' searches a monorepo,
                       skipping node_modules, .terraform and .git directories.
@@ -107,7 +108,7 @@ function commandOf(positionals: string[], help: boolean): CliArgs['command'] {
   if (cmd === 'plan' || cmd === 'mirror' || cmd === 'help') return cmd;
   throw new RepoxyError(
     'INPUT_INVALID',
-    `unknown command "${cmd}": expected plan or mirror; see 'repoxy --help'`,
+    `unknown command "${cmd}": expected plan, mirror or lock; see 'repoxy --help'`,
   );
 }
 

@@ -6,12 +6,14 @@ import { formatPlanTable, planToJSON } from '../plan/plan.ts';
 import { listTokens, redactSecrets } from '../upstream/tokens.ts';
 import { networkMirrorConfig } from '../serve/cli-config.ts';
 import { HELP, parseCliArgs, type CliArgs } from './args.ts';
+import { runLock } from './lock.ts';
 import { formatBytes, stderrReporter } from './render.ts';
 
 /** Runs the CLI; returns the exit code (0 ok, 1 upstream/verification failure, 2 invalid input). */
 export async function main(argv: readonly string[]): Promise<number> {
   const secrets = listTokens(process.env);
   try {
+    if (argv[0] === 'lock') return await runLock(argv.slice(1));
     const args = parseCliArgs(argv);
     if (args.command === 'help') {
       process.stdout.write(HELP);
