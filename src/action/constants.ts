@@ -17,6 +17,7 @@ export const Inputs = {
   RetentionDays: 'retention-days',
   AllowPrivateProviders: 'allow-private-providers',
   GithubToken: 'github-token',
+  UpdateLockfiles: 'update-lockfiles',
 } as const;
 
 export const Outputs = {
@@ -30,6 +31,7 @@ export const Outputs = {
   MirrorUrl: 'mirror-url',
   ArtifactId: 'artifact-id',
   CliConfig: 'cli-config',
+  UpdatedLockfiles: 'updated-lockfiles',
 } as const;
 
 export const DEFAULT_ARTIFACT_NAME = 'terraform-provider-mirror';

@@ -1,6 +1,7 @@
 import * as core from '@actions/core';
 import { RepoxyError } from '../domain/errors.ts';
 import { DEFAULT_ARTIFACT_NAME, Inputs } from './constants.ts';
+import type { UpdateLockfiles } from './lockfiles.ts';
 
 export type PublishMode = 'none' | 'pages' | 'artifact';
 
@@ -23,6 +24,7 @@ export interface ActionInputs {
   readonly retentionDays: number | undefined;
   readonly allowPrivateProviders: boolean;
   readonly githubToken: string;
+  readonly updateLockfiles: UpdateLockfiles;
 }
 
 /** Lines and commas both separate list items; blank items and `#` comments are dropped. */
@@ -61,6 +63,15 @@ function publishInput(): PublishMode {
   throw new RepoxyError('INPUT_INVALID', `input "publish" must be none, pages or artifact, got "${raw}"`);
 }
 
+function updateLockfilesInput(): UpdateLockfiles {
+  const raw = core.getInput(Inputs.UpdateLockfiles).trim() || 'none';
+  if (raw === 'none' || raw === 'check' || raw === 'write') return raw;
+  throw new RepoxyError(
+    'INPUT_INVALID',
+    `input "update-lockfiles" must be none, check or write, got "${raw}"`,
+  );
+}
+
 /** Reads and validates all inputs; throws INPUT_INVALID naming the input and what it accepts. */
 export function getInputs(): ActionInputs {
   const lockfiles = listInput(Inputs.Lockfiles);
@@ -82,5 +93,6 @@ export function getInputs(): ActionInputs {
     retentionDays: intInput(Inputs.RetentionDays, 1, 90),
     allowPrivateProviders: boolInput(Inputs.AllowPrivateProviders, false),
     githubToken: core.getInput(Inputs.GithubToken).trim(),
+    updateLockfiles: updateLockfilesInput(),
   };
 }

@@ -46,6 +46,7 @@ export function actionInputs(overrides: Partial<ActionInputs>): ActionInputs {
     retentionDays: undefined,
     allowPrivateProviders: false,
     githubToken: '',
+    updateLockfiles: 'none',
     ...overrides,
   };
 }
