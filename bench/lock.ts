@@ -61,35 +61,27 @@ async function main(): Promise<void> {
     const env = { ...process.env, NODE_EXTRA_CA_CERTS: registry.caCertFile! };
     const upstreams = registry.upstreams.flatMap((u) => ['--upstream', u]);
     const platforms = PLATFORMS.flatMap((p) => ['--platform', p]);
-    for (const name of ['ours', 'theirs', 'mirror'])
-      await cp(path.join(dir, 'init'), path.join(dir, name), { recursive: true });
-    const glob = (name: string) => ['--lockfile', path.join(dir, name, '**/.terraform.lock.hcl')];
+    await cp(path.join(dir, 'init'), path.join(dir, 'theirs'), { recursive: true });
+    const repoxy = async (command: 'lock' | 'mirror', copy: string, more: string[] = []) => {
+      await cp(path.join(dir, 'init'), path.join(dir, copy), { recursive: true });
+      const lockfiles = ['--lockfile', path.join(dir, copy, '**/.terraform.lock.hcl')];
+      const run = await runMeasured(
+        process.execPath,
+        [CLI, command, ...lockfiles, ...platforms, ...upstreams, '--json', ...more],
+        { cwd: dir, env, timeoutMs: 3_600_000, measureRss: true },
+      );
+      assertOk(`repoxy ${command}`, run);
+      log(`repoxy ${command} (${copy}): ${run.seconds.toFixed(1)} s`);
+      return run;
+    };
     log(
       `${STACKS} stacks, ${PLATFORMS.length} platforms, ${model.latencyMs} ms per request, ${v.mbps ?? 30} MB/s`,
     );
-    const ours = await runMeasured(
-      process.execPath,
-      [CLI, 'lock', ...glob('ours'), ...platforms, ...upstreams, '--json'],
-      { cwd: dir, env, timeoutMs: 3_600_000, measureRss: true },
-    );
-    assertOk('repoxy lock', ours);
-    log(`repoxy lock: ${ours.seconds.toFixed(1)} s`);
-    const mirror = await runMeasured(
-      process.execPath,
-      [
-        CLI,
-        'mirror',
-        ...glob('mirror'),
-        ...platforms,
-        ...upstreams,
-        '--out',
-        path.join(dir, 'out'),
-        '--json',
-      ],
-      { cwd: dir, env, timeoutMs: 3_600_000, measureRss: true },
-    );
-    assertOk('repoxy mirror', mirror);
-    log(`repoxy mirror (cold): ${mirror.seconds.toFixed(1)} s`);
+    // Two rounds, the order swapped in the second, so neither pays alone for a cold page cache.
+    const ours = await repoxy('lock', 'ours');
+    const mirror = await repoxy('mirror', 'mirror-1', ['--out', path.join(dir, 'out-1')]);
+    const mirror2 = await repoxy('mirror', 'mirror-2', ['--out', path.join(dir, 'out-2')]);
+    const ours2 = await repoxy('lock', 'ours-2');
     const cliConfigFile = path.join(dir, 'cli.tfrc');
     const hosts = [...new Set(load.cold.map((p) => p.host))].sort();
     await writeFile(
@@ -132,13 +124,13 @@ async function main(): Promise<void> {
       stacks: STACKS,
       platforms: PLATFORMS.length,
       sizes: v.full ? 'full' : 'quick (÷20)',
-      oursSeconds: ours.seconds,
+      oursSeconds: [ours.seconds, ours2.seconds],
       oursArchivesFetched: doc.fetched,
       oursPeakRssMb: ours.peakRssMb,
-      mirrorColdSeconds: mirror.seconds,
+      mirrorColdSeconds: [mirror.seconds, mirror2.seconds],
       tofuSeconds: theirs,
-      speedupVsTofu: theirs / ours.seconds,
-      ratioToMirror: ours.seconds / mirror.seconds,
+      speedupVsTofu: theirs / Math.max(ours.seconds, ours2.seconds),
+      ratioToMirror: (ours.seconds + ours2.seconds) / (mirror.seconds + mirror2.seconds),
       identicalFiles: true,
     };
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
