@@ -46,6 +46,8 @@ export interface BuildOptions {
 export interface BuildResult {
   readonly plan: Plan;
   readonly archives: readonly ArchiveRecord[];
+  /** Each verified archive with the upstream evidence that proved it (for lock completion). */
+  readonly packages: readonly MirroredPackage[];
   readonly missing: readonly PackageRef[];
   readonly out: string;
   readonly bytes: number;
@@ -58,7 +60,10 @@ export interface BuildResult {
 }
 
 /** Reads lock files and plans; throws LOCK_INVALID (with diagnostics) or INPUT_INVALID. */
-export async function planFromLockFiles(options: BuildOptions, report: Reporter): Promise<Plan> {
+export async function planFromLockFiles(
+  options: Pick<BuildOptions, 'lockfiles' | 'cwd' | 'platforms' | 'include' | 'exclude'>,
+  report: Reporter,
+): Promise<Plan> {
   const files = await readLockFiles([...options.lockfiles], { cwd: options.cwd });
   for (const f of files) for (const d of f.diagnostics) report({ type: 'diagnostic', diagnostic: d });
   const platforms = (options.platforms.length ? options.platforms : ['linux_amd64']).map(parsePlatform);
@@ -89,6 +94,48 @@ export async function buildMirror(options: BuildOptions, report: Reporter): Prom
   }
   // Refuse a user's unrelated directory before downloading anything (checked again at the swap).
   await assertReplaceable(path.resolve(options.out));
+  const { ctx, upstream, store, close } = await openPackageContext(options, report);
+  try {
+    const outcome = await mirrorAll(plan, ctx, options);
+    const files = [
+      ...networkMirrorFiles(outcome.archives),
+      ...(options.registryView === false ? [] : registryViewFiles(outcome.evidence)),
+    ];
+    await writeMirrorAtomically(options.out, files);
+    const bytes = files.reduce((n, f) => n + mirrorFileSize(f), 0);
+    report({ type: 'written', out: path.resolve(options.out), files: files.length, bytes });
+    return {
+      plan,
+      archives: outcome.archives,
+      packages: outcome.evidence,
+      missing: outcome.missing,
+      out: path.resolve(options.out),
+      bytes,
+      files: files.length,
+      fetched: outcome.archives.filter((a) => a.source === 'upstream').length,
+      reused: outcome.archives.filter((a) => a.source === 'store').length,
+      upstreamRequests: upstream.requestCount(),
+      storeChanged: store.changed,
+      seconds: (performance.now() - started) / 1000,
+    };
+  } finally {
+    await close();
+  }
+}
+
+/** Where packages come from: the store (cacheDir, or a temporary one) over the upstreams. */
+export interface OpenedContext {
+  readonly ctx: PackageContext;
+  readonly upstream: ReturnType<typeof createUpstream>;
+  readonly store: Store;
+  /** Closes the upstream, cleans the store's tmp/ and removes a temporary store. */
+  readonly close: () => Promise<void>;
+}
+
+export async function openPackageContext(
+  options: Pick<BuildOptions, 'cacheDir' | 'env' | 'upstreams' | 'upstreamOptions' | 'requireSignatures'>,
+  report: Reporter,
+): Promise<OpenedContext> {
   const tempStore = options.cacheDir ? undefined : await createTempStore();
   const store = new Store(options.cacheDir ?? tempStore!);
   for (const rel of await store.init())
@@ -101,41 +148,21 @@ export async function buildMirror(options: BuildOptions, report: Reporter): Prom
     upstreams: options.upstreams,
     options: options.upstreamOptions,
   });
-  try {
-    const ctx: PackageContext = {
-      store,
-      source: new CachedSource(store, upstream.source),
-      report,
-      env: options.env,
-      requireSignatures: options.requireSignatures ?? false,
-      versions: new VersionAnchors(),
-    };
-    const outcome = await mirrorAll(plan, ctx, options);
-    const files = [
-      ...networkMirrorFiles(outcome.archives),
-      ...(options.registryView === false ? [] : registryViewFiles(outcome.evidence)),
-    ];
-    await writeMirrorAtomically(options.out, files);
-    const bytes = files.reduce((n, f) => n + mirrorFileSize(f), 0);
-    report({ type: 'written', out: path.resolve(options.out), files: files.length, bytes });
-    return {
-      plan,
-      archives: outcome.archives,
-      missing: outcome.missing,
-      out: path.resolve(options.out),
-      bytes,
-      files: files.length,
-      fetched: outcome.archives.filter((a) => a.source === 'upstream').length,
-      reused: outcome.archives.filter((a) => a.source === 'store').length,
-      upstreamRequests: upstream.requestCount(),
-      storeChanged: store.changed,
-      seconds: (performance.now() - started) / 1000,
-    };
-  } finally {
+  const source = new CachedSource(store, upstream.source);
+  const ctx: PackageContext = {
+    store,
+    source,
+    report,
+    env: options.env,
+    requireSignatures: options.requireSignatures ?? false,
+    versions: new VersionAnchors(),
+  };
+  const close = async (): Promise<void> => {
     await upstream.close();
     await store.cleanTmp();
     if (tempStore) await rm(tempStore, { recursive: true, force: true });
-  }
+  };
+  return { ctx, upstream, store, close };
 }
 
 const TEMP_STORE = /^repoxy-store-(\d+)-[A-Za-z0-9]{6}$/;
@@ -154,13 +181,18 @@ async function createTempStore(): Promise<string> {
   return mkdtemp(path.join(tmp, `repoxy-store-${process.pid}-`));
 }
 
-interface MirrorOutcome {
+export interface MirrorOutcome {
   readonly archives: ArchiveRecord[];
   readonly evidence: MirroredPackage[];
   readonly missing: PackageRef[];
 }
 
-async function mirrorAll(plan: Plan, ctx: PackageContext, options: BuildOptions): Promise<MirrorOutcome> {
+/** Fetches and verifies every (provider, platform) of the plan, each once. Throws on any failure. */
+export async function mirrorAll(
+  plan: Plan,
+  ctx: PackageContext,
+  options: Pick<BuildOptions, 'concurrency' | 'requireAllPlatforms'>,
+): Promise<MirrorOutcome> {
   const jobs = plan.providers.flatMap((p) =>
     plan.platforms.map((platform) => ({ provider: p, ref: refOf(p, platform) })),
   );

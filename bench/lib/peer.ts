@@ -62,13 +62,13 @@ export async function runPeer(
   };
 }
 
-function rootModule(providers: readonly BenchProvider[]): string {
+export function rootModule(providers: readonly BenchProvider[]): string {
   const lines = providers.map(
     (p) => `    ${p.type} = {\n      source  = "${p.address}"\n      version = "= ${p.version}"\n    }`,
   );
   return `terraform {\n  required_providers {\n${lines.join('\n')}\n  }\n}\n`;
 }
 
-function hostBlock(host: string, providersUrl: string): string {
+export function hostBlock(host: string, providersUrl: string): string {
   return `host ${JSON.stringify(host)} {\n  services = {\n    "providers.v1" = ${JSON.stringify(providersUrl)}\n  }\n}\n`;
 }

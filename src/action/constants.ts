@@ -21,6 +21,7 @@ export const Inputs = {
   OciRepositoryTemplate: 'oci-repository-template',
   OciUsername: 'oci-username',
   OciPassword: 'oci-password',
+  UpdateLockfiles: 'update-lockfiles',
 } as const;
 
 export const Outputs = {
@@ -36,6 +37,7 @@ export const Outputs = {
   CliConfig: 'cli-config',
   OciRepositories: 'oci-repositories',
   OciPushed: 'oci-pushed',
+  UpdatedLockfiles: 'updated-lockfiles',
 } as const;
 
 export const DEFAULT_ARTIFACT_NAME = 'terraform-provider-mirror';

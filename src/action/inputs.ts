@@ -1,6 +1,7 @@
 import * as core from '@actions/core';
 import { RepoxyError } from '../domain/errors.ts';
 import { DEFAULT_ARTIFACT_NAME, Inputs } from './constants.ts';
+import type { UpdateLockfiles } from './lockfiles.ts';
 
 /** Where the mirror goes; the `publish` input lists any of them (`none` or empty: nowhere). */
 export type PublishTarget = 'pages' | 'artifact' | 'oci';
@@ -29,6 +30,7 @@ export interface ActionInputs {
   readonly ociRepositoryTemplate: string;
   readonly ociUsername: string;
   readonly ociPassword: string;
+  readonly updateLockfiles: UpdateLockfiles;
 }
 
 /** Lines and commas both separate list items; blank items and `#` comments are dropped. */
@@ -76,6 +78,15 @@ function publishInput(): PublishTarget[] {
   return targets;
 }
 
+function updateLockfilesInput(): UpdateLockfiles {
+  const raw = core.getInput(Inputs.UpdateLockfiles).trim() || 'none';
+  if (raw === 'none' || raw === 'check' || raw === 'write') return raw;
+  throw new RepoxyError(
+    'INPUT_INVALID',
+    `input "update-lockfiles" must be none, check or write, got "${raw}"`,
+  );
+}
+
 /** Reads and validates all inputs; throws INPUT_INVALID naming the input and what it accepts. */
 export function getInputs(): ActionInputs {
   const lockfiles = listInput(Inputs.Lockfiles);
@@ -101,5 +112,6 @@ export function getInputs(): ActionInputs {
     ociRepositoryTemplate: core.getInput(Inputs.OciRepositoryTemplate).trim().toLowerCase(),
     ociUsername: core.getInput(Inputs.OciUsername).trim(),
     ociPassword: core.getInput(Inputs.OciPassword).trim(),
+    updateLockfiles: updateLockfilesInput(),
   };
 }

@@ -6,6 +6,7 @@ import { listTokens } from '../upstream/tokens.ts';
 import { restoreStore, saveStore, type CacheHit } from './cache.ts';
 import { Outputs } from './constants.ts';
 import { getInputs, type ActionInputs } from './inputs.ts';
+import { updateLockfiles } from './lockfiles.ts';
 import { publishMirror } from './publish.ts';
 import { actionReporter } from './report.ts';
 import { writeJobSummary } from './summary.ts';
@@ -23,6 +24,7 @@ export async function run(): Promise<void> {
   if (options.cacheDir) ({ hit, key } = await restoreStore(options.cacheDir, plan, inputs.cacheKeyPrefix));
   const result = await core.group('Build the provider mirror', () => buildMirror(options, actionReporter()));
   if (options.cacheDir) await saveStore(options.cacheDir, key, result.storeChanged);
+  await updateLockfiles(inputs.updateLockfiles, options, result);
   const published = await publishMirror(inputs, result);
   core.setOutput(Outputs.MirrorDir, result.out);
   core.setOutput(Outputs.Providers, String(result.plan.providers.length));

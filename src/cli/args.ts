@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { RepoxyError } from '../domain/errors.ts';
 import { PUSH_OCI_HELP, PUSH_OCI_USAGE } from './push-oci.ts';
+import { LOCK_COMMAND_HELP, LOCK_HELP } from './lock.ts';
 
 export const HELP = `repoxy: turn .terraform.lock.hcl files into a verified provider network mirror
 
@@ -10,14 +11,14 @@ Usage:
                 [--include p]... [--exclude p]... [--concurrency N] [--cache-dir DIR]
                 [--require-all-platforms] [--require-signatures] [--no-registry-view] [--mirror-url URL]
                 [--json]
-${PUSH_OCI_USAGE}
+${LOCK_HELP}${PUSH_OCI_USAGE}
   repoxy help
   repoxy --version
 
 Commands:
   plan      Read lock files and print what would be mirrored (no network).
   mirror    Fetch, verify and write the mirror to --out, atomically.
-${PUSH_OCI_HELP}
+${LOCK_COMMAND_HELP}${PUSH_OCI_HELP}
 
 Flags:
   --lockfile P        A lock file path or glob (repeatable). '**/.terraform.lock.hcl' searches a monorepo,
@@ -141,7 +142,7 @@ function commandOf(positionals: string[], help: boolean): CliArgs['command'] {
   if (cmd === 'plan' || cmd === 'mirror' || cmd === 'help') return cmd;
   throw new RepoxyError(
     'INPUT_INVALID',
-    `unknown command "${cmd}": expected plan, mirror or push-oci; see 'repoxy --help'`,
+    `unknown command "${cmd}": expected plan, mirror, lock or push-oci; see 'repoxy --help'`,
   );
 }
 

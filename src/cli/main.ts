@@ -6,6 +6,7 @@ import { formatPlanTable, planToJSON } from '../plan/plan.ts';
 import { listTokens, redactMessage } from '../upstream/tokens.ts';
 import { networkMirrorConfig } from '../mirror/client-config.ts';
 import { HELP, parseCliArgs, type CliArgs } from './args.ts';
+import { runLock } from './lock.ts';
 import { formatBytes, stderrReporter } from './render.ts';
 import { VERSION } from './version.ts';
 import { runPushOci } from './push-oci.ts';
@@ -15,6 +16,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   const secrets = listTokens(process.env);
   try {
     if (argv[0] === 'push-oci') return await runPushOci(argv.slice(1));
+    if (argv[0] === 'lock') return await runLock(argv.slice(1));
     const args = parseCliArgs(argv);
     if (args.command === 'help') {
       process.stdout.write(HELP);

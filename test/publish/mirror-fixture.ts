@@ -76,6 +76,7 @@ export async function buildFixtureMirror(
       providers: planned,
     },
     archives,
+    packages: [],
     missing: [],
     out: path.resolve(out),
     bytes: files.reduce((n, f) => n + mirrorFileSize(f), 0),

@@ -50,6 +50,7 @@ export function actionInputs(overrides: Partial<ActionInputs>): ActionInputs {
     ociRepositoryTemplate: '',
     ociUsername: '',
     ociPassword: '',
+    updateLockfiles: 'none',
     ...overrides,
   };
 }
