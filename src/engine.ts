@@ -8,11 +8,22 @@ import { formatPlatform, parsePlatform } from './domain/platform.ts';
 import type { Reporter } from './events.ts';
 import { readLockFiles } from './lockfile/read.ts';
 import { mirrorFileSize, networkMirrorFiles } from './mirror/network-mirror.ts';
+import { buildManifest, MANIFEST_FILE, manifestDocument } from './mirror/manifest.ts';
+import { loadPreviousMirror, STORE_STATE_REF } from './mirror/previous.ts';
 import { registryViewFiles } from './mirror/registry-view.ts';
+import {
+  assertKeptUnchanged,
+  decideRetention,
+  historyFor,
+  utcDay,
+  withKept,
+  type RetentionDecision,
+} from './mirror/retention.ts';
 import { assertReplaceable, isProcessAlive, writeMirrorAtomically } from './mirror/write-mirror.ts';
 import { buildPlan } from './plan/plan.ts';
 import { CachedSource } from './store/cached-source.ts';
 import { mirrorPackage, type MirroredPackage, type PackageContext } from './store/obtain.ts';
+import { pruneStore, type PruneResult } from './store/prune.ts';
 import { Store } from './store/store.ts';
 import { createUpstream } from './upstream/create.ts';
 import type { UpstreamOptions } from './upstream/options.ts';
@@ -39,6 +50,12 @@ export interface BuildOptions {
   readonly registryView?: boolean;
   readonly env: NodeJS.ProcessEnv;
   readonly upstreamOptions?: Partial<UpstreamOptions>;
+  /** Days a previously published version stays after the last build that locked it; default 0. */
+  readonly keepDays?: number;
+  /** The published mirror, read for its mirror.json when the store holds no previous state. */
+  readonly previousMirrorUrl?: string;
+  /** The build's clock (mirror.json dates are its UTC day); default now. */
+  readonly now?: Date;
 }
 
 export interface BuildResult {
@@ -53,6 +70,10 @@ export interface BuildResult {
   readonly upstreamRequests: number;
   readonly storeChanged: boolean;
   readonly seconds: number;
+  /** Where the previous mirror's state came from (`store`, a URL, `none`) and each version kept or dropped. */
+  readonly retention: { readonly source: string; readonly decisions: readonly RetentionDecision[] };
+  /** What pruning removed from a persistent store (cacheDir); undefined without one. */
+  readonly pruned: PruneResult | undefined;
 }
 
 /** Reads lock files and plans; throws LOCK_INVALID (with diagnostics) or INPUT_INVALID. */
@@ -96,16 +117,33 @@ export async function buildMirror(options: BuildOptions, report: Reporter): Prom
       report,
       env: options.env,
     };
-    const outcome = await mirrorAll(plan, ctx, options);
+    const previous = await loadPreviousMirror(
+      options.cacheDir ? store : undefined,
+      options.previousMirrorUrl,
+      upstream.http,
+      report,
+    );
+    const today = utcDay(options.now ?? new Date());
+    const keepDays = options.keepDays ?? 0;
+    const retention = decideRetention(previous.archives, plan, { ...options, keepDays, today });
+    report({ type: 'retention', source: previous.source, decisions: retention.decisions });
+    const full = withKept(plan, retention.kept);
+    const outcome = await mirrorAll(full, ctx, options);
+    assertKeptUnchanged(outcome.archives, retention);
+    const manifest = manifestDocument(
+      buildManifest(outcome.evidence, historyFor(plan, retention, today), today, keepDays),
+    );
     const files = [
       ...networkMirrorFiles(outcome.archives),
       ...(options.registryView === false ? [] : registryViewFiles(outcome.evidence)),
+      { path: MANIFEST_FILE, kind: 'text' as const, text: manifest },
     ];
     await writeMirrorAtomically(options.out, files);
     const bytes = files.reduce((n, f) => n + mirrorFileSize(f), 0);
     report({ type: 'written', out: path.resolve(options.out), files: files.length, bytes });
+    const pruned = options.cacheDir ? await keepOnlyPublished(store, outcome.archives, manifest) : undefined;
     return {
-      plan,
+      plan: full,
       archives: outcome.archives,
       missing: outcome.missing,
       out: path.resolve(options.out),
@@ -116,12 +154,26 @@ export async function buildMirror(options: BuildOptions, report: Reporter): Prom
       upstreamRequests: upstream.requestCount(),
       storeChanged: store.changed,
       seconds: (performance.now() - started) / 1000,
+      retention: { source: previous.source, decisions: retention.decisions },
+      pruned,
     };
   } finally {
     await upstream.close();
     await store.cleanTmp();
     if (tempStore) await rm(tempStore, { recursive: true, force: true });
   }
+}
+
+/** Prunes the store to the published archives and keeps this mirror.json as the next build's state. */
+async function keepOnlyPublished(
+  store: Store,
+  archives: readonly ArchiveRecord[],
+  manifest: string,
+): Promise<PruneResult> {
+  const pruned = await pruneStore(store, archives);
+  const before = await store.readRef(STORE_STATE_REF);
+  if (before?.toString('utf8') !== manifest) await store.writeRef(STORE_STATE_REF, manifest);
+  return pruned;
 }
 
 const TEMP_STORE = /^repoxy-store-(\d+)-[A-Za-z0-9]{6}$/;

@@ -7,7 +7,7 @@ Usage:
   repoxy plan   --lockfile <path-or-glob>... [--platform os_arch]... [--include p]... [--exclude p]... [--json]
   repoxy mirror --lockfile <path-or-glob>... --out DIR [--platform os_arch]... [--upstream HOST=URL]...
                 [--include p]... [--exclude p]... [--concurrency N] [--cache-dir DIR]
-                [--require-all-platforms] [--no-registry-view] [--json]
+                [--require-all-platforms] [--no-registry-view] [--keep-days N] [--mirror-url URL] [--json]
   repoxy help
 
 Commands:
@@ -29,6 +29,10 @@ Flags:
                       lock files did not change makes zero upstream requests.
   --require-all-platforms  Fail when a provider lacks a requested platform upstream (default: warn).
   --no-registry-view  Do not write the registry-protocol view (.well-known/, v1/providers/).
+  --keep-days N       Keep publishing a version a previous build published for N days after the last
+                      build whose lock files asked for it (default 0: only what the lock files lock).
+                      The previous build is read from --cache-dir, else from --mirror-url.
+  --mirror-url URL    The published mirror (https): its mirror.json lists what the last build published.
   --json              Print one JSON document on stdout.
   -h, --help          Show this help.
 
@@ -52,6 +56,8 @@ export interface CliArgs {
   readonly concurrency: number | undefined;
   readonly requireAllPlatforms: boolean;
   readonly registryView: boolean;
+  readonly keepDays: number;
+  readonly mirrorUrl: string | undefined;
   readonly json: boolean;
 }
 
@@ -74,6 +80,8 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
         concurrency: { type: 'string' },
         'require-all-platforms': { type: 'boolean' },
         'no-registry-view': { type: 'boolean' },
+        'keep-days': { type: 'string' },
+        'mirror-url': { type: 'string' },
         json: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -95,6 +103,8 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
     concurrency: v.concurrency === undefined ? undefined : positiveInt('--concurrency', v.concurrency),
     requireAllPlatforms: v['require-all-platforms'] === true,
     registryView: v['no-registry-view'] !== true,
+    keepDays: v['keep-days'] === undefined ? 0 : wholeDays('--keep-days', v['keep-days']),
+    mirrorUrl: v['mirror-url'],
     json: v.json === true,
   };
 }
@@ -115,6 +125,18 @@ function positiveInt(flag: string, text: string): number {
   const n = Number(text);
   if (!Number.isInteger(n) || n < 1 || n > 256) {
     throw new RepoxyError('INPUT_INVALID', `${flag} must be a whole number from 1 to 256, got "${text}"`);
+  }
+  return n;
+}
+
+/** Days, 0 to 3650 (ten years: anything longer is a typo). */
+export function wholeDays(flag: string, text: string): number {
+  const n = Number(text);
+  if (text.trim() === '' || !Number.isInteger(n) || n < 0 || n > 3650) {
+    throw new RepoxyError(
+      'INPUT_INVALID',
+      `${flag} must be a whole number of days from 0 to 3650, got "${text}"`,
+    );
   }
   return n;
 }

@@ -4,7 +4,7 @@ import { buildMirror, planFromLockFiles, type BuildOptions } from '../engine.ts'
 import { silentReporter } from '../events.ts';
 import { formatPlanTable, planToJSON } from '../plan/plan.ts';
 import { listTokens, redactSecrets } from '../upstream/tokens.ts';
-import { networkMirrorConfig } from '../serve/cli-config.ts';
+import { mirrorBaseUrl, networkMirrorConfig } from '../serve/cli-config.ts';
 import { HELP, parseCliArgs, type CliArgs } from './args.ts';
 import { formatBytes, stderrReporter } from './render.ts';
 
@@ -38,6 +38,8 @@ function optionsOf(args: CliArgs): BuildOptions {
     concurrency: args.concurrency,
     requireAllPlatforms: args.requireAllPlatforms,
     registryView: args.registryView,
+    keepDays: args.keepDays,
+    ...(args.mirrorUrl ? { previousMirrorUrl: mirrorBaseUrl(args.mirrorUrl) } : {}),
     env: process.env,
   };
 }

@@ -36,6 +36,12 @@ export function stderrReporter(stream: NodeJS.WriteStream = process.stderr, verb
       case 'platform-missing':
         done++;
         return line(`warning: ${e.message}`);
+      case 'retention':
+        for (const d of e.decisions)
+          line(
+            `${d.outcome.padEnd(7)} ${formatAddress(d.address)} ${d.version}: ${d.reason} (from ${e.source})`,
+          );
+        return undefined;
       case 'store-corrupt':
       case 'warning':
         return line(`warning: ${e.message}`);

@@ -70,6 +70,12 @@ export class Store {
     this.dirty = true;
   }
 
+  /** Removes a directory of the store with everything under it (pruning). */
+  async removeTree(rel: string): Promise<void> {
+    await rm(path.join(this.root, rel), { recursive: true, force: true });
+    this.dirty = true;
+  }
+
   /** A fresh path under `tmp/` on the store's filesystem (so `admitArchive` can rename). */
   tmpPath(): string {
     return path.join(this.root, 'tmp', `${process.pid}-${randomBytes(6).toString('hex')}`);

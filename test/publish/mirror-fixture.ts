@@ -85,6 +85,8 @@ export async function buildFixtureMirror(
     upstreamRequests: 0,
     storeChanged: true,
     seconds: 0,
+    retention: { source: 'none', decisions: [] },
+    pruned: undefined,
   };
 }
 

@@ -1,0 +1,61 @@
+import { isRepoxyError, RepoxyError } from '../domain/errors.ts';
+import type { Reporter } from '../events.ts';
+import type { Store } from '../store/store.ts';
+import type { UpstreamHttp } from '../upstream/http.ts';
+import { MANIFEST_FILE } from './manifest.ts';
+import { readManifest, type ReadArchive } from './manifest-read.ts';
+
+/** Where the store keeps a copy of the last mirror.json it was built into (untrusted, like the store). */
+export const STORE_STATE_REF = 'state/mirror.json';
+
+/** A published mirror.json is larger than a registry document: one record per archive. */
+const MAX_MANIFEST_BYTES = 64 * 1024 * 1024;
+
+export interface PreviousMirror {
+  /** Where it came from, for the summary: `store`, the URL, or `none`. */
+  readonly source: string;
+  readonly archives: readonly ReadArchive[];
+}
+
+/**
+ * The previous build's archives: the store's copy of its mirror.json, else the mirror.json of the
+ * published mirror at `mirrorUrl` (fetched over HTTPS with the engine's client; 404 means a first
+ * publication). Only candidates: every version kept is fetched again and verified. Unusable entries
+ * are warnings. Throws UPSTREAM_* when the published mirror cannot be read, so a failed fetch never
+ * silently unpublishes what branches still use.
+ */
+export async function loadPreviousMirror(
+  store: Store | undefined,
+  mirrorUrl: string | undefined,
+  http: UpstreamHttp,
+  report: Reporter,
+): Promise<PreviousMirror> {
+  const stored = store ? await store.readRef(STORE_STATE_REF) : undefined;
+  if (stored) return parsed('store', stored.toString('utf8'), report);
+  if (!mirrorUrl) return { source: 'none', archives: [] };
+  const url = new URL(MANIFEST_FILE, mirrorUrl.endsWith('/') ? mirrorUrl : `${mirrorUrl}/`).href;
+  try {
+    const { bytes } = await http.getBytes(url, { maxBytes: MAX_MANIFEST_BYTES });
+    return parsed(url, bytes.toString('utf8'), report);
+  } catch (err) {
+    if (isRepoxyError(err) && err.code === 'UPSTREAM_NOT_FOUND') {
+      report({ type: 'debug', message: `${url}: not found; no previous mirror to keep versions from` });
+      return { source: 'none', archives: [] };
+    }
+    if (!isRepoxyError(err)) throw err;
+    throw new RepoxyError(
+      err.code,
+      `reading the published mirror's ${MANIFEST_FILE} failed: ${err.message}`,
+      {
+        cause: err,
+      },
+    );
+  }
+}
+
+function parsed(source: string, text: string, report: Reporter): PreviousMirror {
+  const read = readManifest(text);
+  for (const p of read.problems.slice(0, 20))
+    report({ type: 'warning', message: `previous ${MANIFEST_FILE} (${source}) ${p}; ignored` });
+  return { source, archives: read.archives };
+}
