@@ -17,6 +17,7 @@ export const Inputs = {
   RetentionDays: 'retention-days',
   AllowPrivateProviders: 'allow-private-providers',
   GithubToken: 'github-token',
+  KeepDays: 'keep-days',
 } as const;
 
 export const Outputs = {
@@ -30,7 +31,12 @@ export const Outputs = {
   MirrorUrl: 'mirror-url',
   ArtifactId: 'artifact-id',
   CliConfig: 'cli-config',
+  CacheBytesRestored: 'cache-bytes-restored',
+  CacheBytesSaved: 'cache-bytes-saved',
 } as const;
+
+/** The action's keep-days default: a shared mirror keeps a month of what branches lock (README "Retention"). */
+export const DEFAULT_KEEP_DAYS = 30;
 
 export const DEFAULT_ARTIFACT_NAME = 'terraform-provider-mirror';
 export const PAGES_ARTIFACT_NAME = 'github-pages';

@@ -1,6 +1,6 @@
 import * as core from '@actions/core';
 import { RepoxyError } from '../domain/errors.ts';
-import { DEFAULT_ARTIFACT_NAME, Inputs } from './constants.ts';
+import { DEFAULT_ARTIFACT_NAME, DEFAULT_KEEP_DAYS, Inputs } from './constants.ts';
 
 export type PublishMode = 'none' | 'pages' | 'artifact';
 
@@ -23,6 +23,7 @@ export interface ActionInputs {
   readonly retentionDays: number | undefined;
   readonly allowPrivateProviders: boolean;
   readonly githubToken: string;
+  readonly keepDays: number;
 }
 
 /** Lines and commas both separate list items; blank items and `#` comments are dropped. */
@@ -82,5 +83,6 @@ export function getInputs(): ActionInputs {
     retentionDays: intInput(Inputs.RetentionDays, 1, 90),
     allowPrivateProviders: boolInput(Inputs.AllowPrivateProviders, false),
     githubToken: core.getInput(Inputs.GithubToken).trim(),
+    keepDays: intInput(Inputs.KeepDays, 0, 3650) ?? DEFAULT_KEEP_DAYS,
   };
 }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { actionsEnv, readOutputs } from '../support/actions-env.ts';
@@ -29,18 +29,14 @@ describe('the bundled action with the real @actions/cache (Azurite + results sta
   });
 
   /** One workflow run: a fresh workspace and an emptied RUNNER_TEMP, as on a new runner. */
-  async function runAction(run: number, added: boolean) {
+  async function runAction(run: number, locks: { address: string; version: string }[][], keepDays = '30') {
     const workspace = path.join(work, `ws-${run}`);
     await rm(runnerTemp, { recursive: true, force: true });
     await mkdir(runnerTemp, { recursive: true });
-    await writeText(
-      path.join(workspace, 'stacks/app/.terraform.lock.hcl'),
-      registry.lockFile(FIRST_SET, 'both'),
-    );
-    if (added)
+    for (const [i, set] of locks.entries())
       await writeText(
-        path.join(workspace, 'stacks/new/.terraform.lock.hcl'),
-        registry.lockFile([ADDED], 'both'),
+        path.join(workspace, `stacks/s${i}/.terraform.lock.hcl`),
+        registry.lockFile(set, 'both'),
       );
     const env = {
       ...actionsEnv({ results: backends.results, workspace, temp: runnerTemp, runBackendId: `run-${run}` }),
@@ -50,53 +46,105 @@ describe('the bundled action with the real @actions/cache (Azurite + results sta
       INPUT_UPSTREAMS: registry.upstreamArgs().join('\n'),
       INPUT_CACHE: 'true',
       'INPUT_CACHE-KEY-PREFIX': 'repoxy-test',
+      'INPUT_KEEP-DAYS': keepDays,
       INPUT_PUBLISH: 'none',
     };
     registry.resetRequests();
+    const entries = backends.results.caches.length;
     const result = await runWithActionsEnv({ code: `await import(${JSON.stringify(action)});` }, env, {
       timeoutMs: 120_000,
     });
     assert.equal(result.code, 0, `action failed:\n${result.stdout}\n${result.stderr}`);
-    return { outputs: readOutputs(env), requests: [...registry.requests], log: result.stdout };
+    const saved = backends.results.caches.slice(entries);
+    return {
+      outputs: readOutputs(env),
+      requests: [...registry.requests],
+      log: result.stdout,
+      saved,
+      savedBytes: saved.reduce((n, e) => n + (e.sizeBytes ?? 0), 0),
+      store: path.join(runnerTemp, 'repoxy-store'),
+    };
   }
 
-  it('run 1 is cold: it fetches everything and saves the cache', async () => {
-    const r = await runAction(1, false);
+  let run1Entries: string[] = [];
+  const archiveBytes = (p: { address: string; version: string }) =>
+    PLATFORMS.reduce((n, pl) => n + registry.archive(p.address, p.version, pl).size, 0);
+  /** What a state entry and a version's refs/ may add: small JSON documents, compressed. */
+  const METADATA = 32 << 10;
+
+  it('run 1 is cold: it fetches everything and saves one entry per provider version plus the state', async () => {
+    const r = await runAction(1, [FIRST_SET]);
     assert.equal(r.outputs['cache-hit'], 'false');
     assert.equal(r.outputs['archives-fetched'], '4');
-    assert.equal(r.outputs['archives-reused'], '0');
-    assert.ok(r.requests.length > 0);
-    assert.ok(
-      backends.results.caches.some((c) => c.key.startsWith('repoxy-test-v1-')),
-      'a cache entry was saved',
-    );
+    assert.deepEqual(r.saved.map((e) => e.key.replace(/[0-9a-f]{32}$/, '')).sort(), [
+      'repoxy-test-v2-pv-',
+      'repoxy-test-v2-pv-',
+      'repoxy-test-v2-state-',
+    ]);
+    assert.equal(r.outputs['cache-bytes-saved'] !== '0', true);
+    run1Entries = r.saved.filter((e) => e.key.includes('-pv-')).map((e) => e.key);
   });
 
-  it('run 2 with the same lock files is a full hit: zero requests reach the registry', async () => {
-    const r = await runAction(2, false);
+  it('run 2 with the same lock files restores everything, makes zero requests and uploads nothing', async () => {
+    const r = await runAction(2, [FIRST_SET]);
     assert.equal(r.outputs['cache-hit'], 'true');
-    assert.equal(r.outputs['archives-fetched'], '0');
     assert.equal(r.outputs['archives-reused'], '4');
     assert.deepEqual(r.requests, []);
-    assert.match(r.log, /not saving the cache/);
+    assert.deepEqual(r.saved, []);
+    assert.equal(r.outputs['cache-bytes-saved'], '0');
   });
 
-  it('run 3 with one added provider version is a partial hit and fetches exactly that version', async () => {
-    const r = await runAction(3, true);
+  it('run 3 bumps one provider version: it uploads only that version (plus state); the old one is kept', async () => {
+    const r = await runAction(3, [[FIRST_SET[1]!, ADDED]]);
     assert.equal(r.outputs['cache-hit'], 'partial');
     assert.equal(r.outputs['archives-fetched'], '2');
-    assert.equal(r.outputs['archives-reused'], '4');
-    const unrelated = r.requests.filter(
-      (q) => !q.path.includes('/3.7.0/') && !q.path.endsWith('/.well-known/terraform.json'),
+    assert.equal(r.outputs['providers'], '3', 'random 3.6.3 is kept (keep-days 30)');
+    assert.equal(r.saved.filter((e) => e.key.includes('-pv-')).length, 1);
+    assert.ok(r.savedBytes < archiveBytes(ADDED) + METADATA, `saved ${r.savedBytes} bytes`);
+  });
+
+  it('run 4 with keep-days 0 drops the old version: pruned from the store, nothing but state uploaded', async () => {
+    const r = await runAction(4, [[FIRST_SET[1]!, ADDED]], '0');
+    assert.equal(r.outputs['providers'], '2');
+    assert.equal(r.outputs['archives-fetched'], '0');
+    const zips = await readdir(path.join(r.store, 'packages/sha256'));
+    const old = PLATFORMS.map(
+      (pl) => `${registry.archive(FIRST_SET[0]!.address, FIRST_SET[0]!.version, pl).sha256}.zip`,
     );
+    assert.equal(zips.length, 4);
+    assert.ok(old.every((z) => !zips.includes(z)));
     assert.deepEqual(
-      unrelated.map((q) => q.path),
-      [],
+      r.saved.map((e) => e.key.replace(/[0-9a-f]{32}$/, '')),
+      ['repoxy-test-v2-state-'],
     );
-    assert.equal(
-      backends.results.caches.filter((c) => c.key.startsWith('repoxy-test-v1-')).length,
-      2,
-      'the grown store is saved under the new key',
-    );
+  });
+
+  it('a restore that finds an entry evicted still builds: it fetches that version and saves it again', async () => {
+    // Evict run 1's entries: null 3.2.3's (still needed) and random 3.6.3's (dropped since run 4).
+    for (const key of run1Entries) assert.equal(backends.results.evictCache(key), 1);
+    const r = await runAction(5, [[FIRST_SET[1]!, ADDED]], '0');
+    assert.equal(r.outputs['cache-hit'], 'partial');
+    assert.equal(r.outputs['archives-fetched'], '2');
+    assert.equal(r.outputs['archives-reused'], '2');
+    const again = r.saved.map((e) => e.key).filter((k) => k.includes('-pv-'));
+    assert.equal(again.length, 1);
+    assert.ok(run1Entries.includes(again[0]!), 'saved again under the same content key');
+  });
+
+  it('10 successive releases of one provider: each uploads at most that release, the store holds only it', async () => {
+    const releases = Array.from({ length: 10 }, (_, i) => ({
+      address: 'registry.terraform.io/hashicorp/random',
+      version: `4.${i}.0`,
+    }));
+    for (const v of releases) await registry.addProvider({ ...PROVIDERS[0]!, version: v.version });
+    for (const [i, v] of releases.entries()) {
+      const r = await runAction(10 + i, [[FIRST_SET[1]!, v]], '0');
+      assert.ok(
+        r.savedBytes < archiveBytes(v) + METADATA,
+        `release ${v.version}: saved ${r.savedBytes} bytes`,
+      );
+      const zips = await readdir(path.join(r.store, 'packages/sha256'));
+      assert.equal(zips.length, 4, `release ${v.version}: the store holds what is published`);
+    }
   });
 });

@@ -46,6 +46,7 @@ export function actionInputs(overrides: Partial<ActionInputs>): ActionInputs {
     retentionDays: undefined,
     allowPrivateProviders: false,
     githubToken: '',
+    keepDays: 30,
     ...overrides,
   };
 }
