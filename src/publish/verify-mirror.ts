@@ -6,6 +6,7 @@ import { preferredHashes, zhHash } from '../domain/hash.ts';
 import { runLimited } from '../limit.ts';
 import { h1OfZip } from '../verify/h1.ts';
 import { sha256File } from '../verify/zh.ts';
+import { manifestProblems } from './verify-manifest.ts';
 
 /**
  * Client-side check of a mirror directory received from elsewhere (an artifact, a download): every
@@ -77,6 +78,7 @@ export async function verifyMirrorDir(
     archives++;
     archiveBytes += size;
   });
+  problems.push(...(await manifestProblems(absoluteRoot, checks)));
   if (providers.length === 0)
     problems.push({ path: '.', message: 'no provider directories (HOST/NAMESPACE/TYPE/index.json) found' });
   problems.sort((a, b) => compareText(a.path, b.path) || compareText(a.message, b.message));
