@@ -1,4 +1,4 @@
-import { isRepoxyError, RepoxyError } from '../domain/errors.ts';
+import { isRepoxyError } from '../domain/errors.ts';
 import type { Reporter } from '../events.ts';
 import type { Store } from '../store/store.ts';
 import type { UpstreamHttp } from '../upstream/http.ts';
@@ -21,8 +21,8 @@ export interface PreviousMirror {
  * The previous build's archives: the store's copy of its mirror.json, else the mirror.json of the
  * published mirror at `mirrorUrl` (fetched over HTTPS with the engine's client; 404 means a first
  * publication). Only candidates: every version kept is fetched again and verified. Unusable entries
- * are warnings. Throws UPSTREAM_* when the published mirror cannot be read, so a failed fetch never
- * silently unpublishes what branches still use.
+ * are warnings, and so is a published mirror that cannot be read (fail soft, as the cache does: the
+ * store's state, when present, is read first, so this only matters when the cache was evicted too).
  */
 export async function loadPreviousMirror(
   store: Store | undefined,
@@ -43,13 +43,13 @@ export async function loadPreviousMirror(
       return { source: 'none', archives: [] };
     }
     if (!isRepoxyError(err)) throw err;
-    throw new RepoxyError(
-      err.code,
-      `reading the published mirror's ${MANIFEST_FILE} failed: ${err.message}`,
-      {
-        cause: err,
-      },
-    );
+    report({
+      type: 'warning',
+      message:
+        `reading the published mirror's ${MANIFEST_FILE} failed (${err.message}); no version it published is ` +
+        'kept in this build beyond what the lock files lock',
+    });
+    return { source: 'none', archives: [] };
   }
 }
 
