@@ -102,7 +102,8 @@ export async function saveStore(
     await runLimited(todo, CACHE_CONCURRENCY, async (s) => {
       const id = await cache.saveCache(absolute(dir, s.paths), s.key).catch(warnAndSkip(s.key));
       if (id === undefined || id === -1) return;
-      bytes += await sizeOf(dir, s.paths);
+      const size = await sizeOf(dir, s.paths); // read before adding: other saves run meanwhile
+      bytes += size;
       entries++;
     });
     const state = await saveState(dir, prefix, shards, restored.stateKey);
@@ -126,7 +127,7 @@ export function shardsOf(dir: string, prefix: string, archives: readonly Archive
     const k = `${formatAddress(a.ref.address)} ${a.ref.version}`;
     byVersion.set(k, [...(byVersion.get(k) ?? []), a]);
   }
-  return [...byVersion.values()].map((list) => {
+  const shards = [...byVersion.values()].map((list) => {
     const { address, version } = list[0]!.ref;
     const refs = store.versionRefDir(list[0]!.ref).split(path.sep).join('/');
     const zips = list.map((a) => `packages/sha256/${a.zh.slice(3)}.zip`).sort();
@@ -138,6 +139,8 @@ export function shardsOf(dir: string, prefix: string, archives: readonly Archive
       paths: [refs, ...zips],
     };
   });
+  // Archives finish in any order: sorted, so the state (and its key) is the same for the same store.
+  return shards.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 }
 
 /**
