@@ -15,6 +15,8 @@ import {
   assertKeptUnchanged,
   decideRetention,
   historyFor,
+  keptKeys,
+  settleKept,
   utcDay,
   withKept,
   type RetentionDecision,
@@ -126,9 +128,12 @@ export async function buildMirror(options: BuildOptions, report: Reporter): Prom
     const today = utcDay(options.now ?? new Date());
     const keepDays = options.keepDays ?? 0;
     const retention = decideRetention(previous.archives, plan, { ...options, keepDays, today });
-    report({ type: 'retention', source: previous.source, decisions: retention.decisions });
+    // Kept versions join the plan with no lock hashes: anchored, like any such version, by the registry's
+    // signed SHA256SUMS fetched in this run; the previous mirror.json only names candidates.
     const full = withKept(plan, retention.kept);
-    const outcome = await mirrorAll(full, ctx, options);
+    const outcome = await mirrorAll(full, ctx, options, keptKeys(retention.kept));
+    const decisions = settleKept(retention.decisions, outcome.archives);
+    report({ type: 'retention', source: previous.source, decisions });
     assertKeptUnchanged(outcome.archives, retention);
     const manifest = manifestDocument(
       buildManifest(outcome.evidence, historyFor(plan, retention, today), today, keepDays),
@@ -154,7 +159,7 @@ export async function buildMirror(options: BuildOptions, report: Reporter): Prom
       upstreamRequests: upstream.requestCount(),
       storeChanged: store.changed,
       seconds: (performance.now() - started) / 1000,
-      retention: { source: previous.source, decisions: retention.decisions },
+      retention: { source: previous.source, decisions },
       pruned,
     };
   } finally {
@@ -198,7 +203,17 @@ interface MirrorOutcome {
   readonly missing: PackageRef[];
 }
 
-async function mirrorAll(plan: Plan, ctx: PackageContext, options: BuildOptions): Promise<MirrorOutcome> {
+/**
+ * Mirrors every package of `plan`. A kept version (`kept`: `address version`) that upstream no longer
+ * serves is left out with a warning rather than failing the build (a yanked version would otherwise block
+ * every publication for keep-days); every other failure fails the build.
+ */
+async function mirrorAll(
+  plan: Plan,
+  ctx: PackageContext,
+  options: BuildOptions,
+  kept: ReadonlySet<string>,
+): Promise<MirrorOutcome> {
   const jobs = plan.providers.flatMap((p) =>
     plan.platforms.map((platform) => ({ provider: p, ref: refOf(p, platform) })),
   );
@@ -214,6 +229,13 @@ async function mirrorAll(plan: Plan, ctx: PackageContext, options: BuildOptions)
       evidence.push(done);
       ctx.report({ type: 'archive-done', record: done.record });
     } catch (err) {
+      if (kept.has(`${formatAddress(ref.address)} ${ref.version}`) && isGone(err)) {
+        ctx.report({
+          type: 'warning',
+          message: `kept version no longer served upstream, dropped: ${(err as Error).message}`,
+        });
+        return;
+      }
       if (isRepoxyError(err) && err.code === 'UPSTREAM_PLATFORM_MISSING' && !options.requireAllPlatforms) {
         missing.push(ref);
         ctx.report({ type: 'platform-missing', ref, message: err.message });
@@ -230,8 +252,20 @@ async function mirrorAll(plan: Plan, ctx: PackageContext, options: BuildOptions)
     }
   });
   if (failures.length) throw aggregateFailure(failures);
-  assertEveryVersionHasArchives(plan, archives);
+  assertEveryVersionHasArchives(
+    {
+      ...plan,
+      providers: plan.providers.filter((p) => !kept.has(`${formatAddress(p.address)} ${p.version}`)),
+    },
+    archives,
+  );
   return { archives, evidence, missing };
+}
+
+function isGone(err: unknown): boolean {
+  return (
+    isRepoxyError(err) && (err.code === 'UPSTREAM_NOT_FOUND' || err.code === 'UPSTREAM_PLATFORM_MISSING')
+  );
 }
 
 function refOf(p: PlannedProvider, platform: Plan['platforms'][number]): PackageRef {

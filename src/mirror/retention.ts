@@ -122,6 +122,24 @@ export function assertKeptUnchanged(records: readonly ArchiveRecord[], retention
   );
 }
 
+/** `address version` of each kept provider version. */
+export function keptKeys(kept: readonly PlannedProvider[]): Set<string> {
+  return new Set(kept.map((p) => versionKey(p.address, p.version)));
+}
+
+/** The decisions after the build: a kept version that got no archive (gone upstream) is dropped. */
+export function settleKept(
+  decisions: readonly RetentionDecision[],
+  records: readonly ArchiveRecord[],
+): RetentionDecision[] {
+  const published = new Set(records.map((r) => versionKey(r.ref.address, r.ref.version)));
+  return decisions.map((d) =>
+    d.outcome === 'kept' && !published.has(versionKey(d.address, d.version))
+      ? { ...d, outcome: 'dropped', reason: 'no longer served upstream (or none of the platforms)' }
+      : d,
+  );
+}
+
 /** Lock files and dates of each archive for mirror.json: current versions locked today, kept ones carried. */
 export function historyFor(
   plan: Plan,

@@ -3,7 +3,7 @@
  * build that locked them, mirror.json records why, and the store is pruned to what is published.
  */
 import assert from 'node:assert/strict';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startFixtureRegistry, type FixtureRegistry } from '../support/fixture-registry.ts';
@@ -58,13 +58,19 @@ describe('retention (keep-days) and store pruning', () => {
   });
 
   /** Run 1 locks A on DAY1; run 2 locks B `days` later; both with the same store. */
-  async function twoRuns(name: string, keepDays: number, days: number) {
+  async function twoRuns(
+    name: string,
+    keepDays: number,
+    days: number,
+    between: (cacheDir: string) => Promise<void> = async () => {},
+  ) {
     const cacheDir = path.join(ws.root, `store-${name}`);
     const out = ws.out(name);
     const options = (lock: ProviderVersion, now: Date) =>
       buildOptions(ws, registry.upstreamArgs(), { out, cacheDir, keepDays, now, lockfiles: [`${name}.hcl`] });
     await ws.writeLock(`${name}.hcl`, registry.lockFile([A], 'both'));
     succeeded(await runBuild(options(A, DAY1)));
+    await between(cacheDir);
     await ws.writeLock(`${name}.hcl`, registry.lockFile([B], 'both'));
     const second = await runBuild(options(B, dayAfter(DAY1, days)));
     return { run: second, out, cacheDir };
@@ -114,6 +120,27 @@ describe('retention (keep-days) and store pruning', () => {
     assert.deepEqual(await versionsIn(out), ['3.2.4']);
     const [decision] = eventsOf(run.events, 'retention')[0]?.decisions ?? [];
     assert.match(decision?.reason ?? '', /31 day\(s\) ago: past keep-days 30/);
+  });
+
+  it('a kept version upstream no longer serves is dropped with a warning; the build goes on', async () => {
+    try {
+      // The state survives, the version's entries do not (evicted), and upstream has yanked it.
+      const gone = async (cacheDir: string) => {
+        for (const d of ['refs', 'packages']) await rm(path.join(cacheDir, d), { recursive: true });
+        registry.addFault({ match: '/3.2.3/', kind: 'not-found' });
+      };
+      const { run, out } = await twoRuns('gone', 30, 1, gone);
+      succeeded(run);
+      assert.deepEqual(await versionsIn(out), ['3.2.4']);
+      const [decision] = eventsOf(run.events, 'retention')[0]?.decisions ?? [];
+      assert.deepEqual([decision?.version, decision?.outcome], ['3.2.3', 'dropped']);
+      assert.match(decision?.reason ?? '', /no longer served upstream/);
+      assert.ok(
+        eventsOf(run.events, 'warning').some((w) => /kept version no longer served upstream/.test(w.message)),
+      );
+    } finally {
+      registry.clearFaults();
+    }
   });
 
   it('two builds of the same inputs on the same day write byte-identical mirror.json; the next day only lastPublished moves', async () => {
