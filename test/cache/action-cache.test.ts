@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { actionsEnv, readOutputs } from '../support/actions-env.ts';
+import { actionsEnv, readOutputs, readStepSummary } from '../support/actions-env.ts';
 import { runWithActionsEnv, startActionsBackends } from '../support/actions-harness.ts';
 import { startFixtureRegistry, type FixtureRegistry } from '../support/fixture-registry.ts';
 import { ADDED, FIRST_SET, PLATFORMS, PROVIDERS, removeAll, tempDir, writeText } from './support.ts';
@@ -60,6 +60,7 @@ describe('the bundled action with the real @actions/cache (Azurite + results sta
       outputs: readOutputs(env),
       requests: [...registry.requests],
       log: result.stdout,
+      summary: readStepSummary(env),
       saved,
       savedBytes: saved.reduce((n, e) => n + (e.sizeBytes ?? 0), 0),
       store: path.join(runnerTemp, 'repoxy-store'),
@@ -99,6 +100,11 @@ describe('the bundled action with the real @actions/cache (Azurite + results sta
     assert.equal(r.outputs['cache-hit'], 'partial');
     assert.equal(r.outputs['archives-fetched'], '2');
     assert.equal(r.outputs['providers'], '3', 'random 3.6.3 is kept (keep-days 30)');
+    assert.match(r.summary, /Kept and dropped versions \(previous mirror: store\)/);
+    assert.match(
+      r.summary,
+      /registry\.terraform\.io\/hashicorp\/random<\/td><td>3\.6\.3<\/td><td>kept<\/td><td>last locked/,
+    );
     assert.equal(r.saved.filter((e) => e.key.includes('-pv-')).length, 1);
     assert.ok(r.savedBytes < archiveBytes(ADDED) + METADATA, `saved ${r.savedBytes} bytes`);
   });
