@@ -3,7 +3,7 @@
  * build that locked them, mirror.json records why, and the store is pruned to what is published.
  */
 import assert from 'node:assert/strict';
-import { readdir, readFile, rm } from 'node:fs/promises';
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startFixtureRegistry, type FixtureRegistry } from '../support/fixture-registry.ts';
@@ -11,6 +11,7 @@ import {
   buildOptions,
   createWorkspace,
   eventsOf,
+  failedWith,
   runBuild,
   succeeded,
   type Workspace,
@@ -120,6 +121,21 @@ describe('retention (keep-days) and store pruning', () => {
     assert.deepEqual(await versionsIn(out), ['3.2.4']);
     const [decision] = eventsOf(run.events, 'retention')[0]?.decisions ?? [];
     assert.match(decision?.reason ?? '', /31 day\(s\) ago: past keep-days 30/);
+  });
+
+  it('a store state that lies about a kept version hashes fails closed (the state is not an anchor)', async () => {
+    const lie = async (cacheDir: string) => {
+      const file = path.join(cacheDir, 'state/mirror.json');
+      const zh = registry.archive(A.address, A.version, 'linux_amd64').zh;
+      await writeFile(file, (await readFile(file, 'utf8')).replaceAll(zh, `zh:${'1'.repeat(64)}`));
+    };
+    const { run, out } = await twoRuns('lying-state', 30, 1, lie);
+    const err = failedWith(run, 'VERIFY_KEPT_CHANGED');
+    assert.match(
+      err.message,
+      /registry\.terraform\.io\/hashicorp\/null 3\.2\.3 linux_amd64: published before as zh:1{64}/,
+    );
+    assert.deepEqual(await versionsIn(out), ['3.2.3'], 'the previous mirror is untouched');
   });
 
   it('a kept version upstream no longer serves is dropped with a warning; the build goes on', async () => {
