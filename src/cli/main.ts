@@ -52,6 +52,10 @@ async function runPlan(args: CliArgs): Promise<number> {
 
 async function runMirror(args: CliArgs): Promise<number> {
   if (!args.out) throw new RepoxyError('INPUT_INVALID', 'mirror needs --out DIR');
+  if (args.keepDays > 0 && !args.cacheDir && !args.mirrorUrl)
+    process.stderr.write(
+      'warning: --keep-days needs --cache-dir or --mirror-url to know what a previous build published\n',
+    );
   const result = await buildMirror(optionsOf(args), stderrReporter());
   const summary =
     `mirror: ${result.plan.providers.length} provider version(s), ${result.archives.length} archive(s) ` +
