@@ -7,7 +7,7 @@ import type { ArchiveRecord, PackageRef, Plan, PlannedProvider } from './domain/
 import { formatPlatform, parsePlatform } from './domain/platform.ts';
 import type { Reporter } from './events.ts';
 import { readLockFiles } from './lockfile/read.ts';
-import { mirrorFileSize, networkMirrorFiles } from './mirror/network-mirror.ts';
+import { mirrorFileSize, networkMirrorFiles, type MirrorFile } from './mirror/network-mirror.ts';
 import { buildManifest, MANIFEST_FILE, manifestDocument } from './mirror/manifest.ts';
 import { loadPreviousMirror, STORE_STATE_REF } from './mirror/previous.ts';
 import { registryViewFiles } from './mirror/registry-view.ts';
@@ -27,7 +27,7 @@ import { CachedSource } from './store/cached-source.ts';
 import { mirrorPackage, type MirroredPackage, type PackageContext } from './store/obtain.ts';
 import { pruneStore, type PruneResult } from './store/prune.ts';
 import { Store } from './store/store.ts';
-import { createUpstream } from './upstream/create.ts';
+import { createUpstream, type Upstream } from './upstream/create.ts';
 import type { UpstreamOptions } from './upstream/options.ts';
 import { runLimited } from './limit.ts';
 
@@ -119,15 +119,13 @@ export async function buildMirror(options: BuildOptions, report: Reporter): Prom
       report,
       env: options.env,
     };
-    const previous = await loadPreviousMirror(
-      options.cacheDir ? store : undefined,
-      options.previousMirrorUrl,
-      upstream.http,
+    const { previous, retention, today, keepDays } = await retainFromPrevious(
+      plan,
+      store,
+      upstream,
+      options,
       report,
     );
-    const today = utcDay(options.now ?? new Date());
-    const keepDays = options.keepDays ?? 0;
-    const retention = decideRetention(previous.archives, plan, { ...options, keepDays, today });
     // Kept versions join the plan with no lock hashes: anchored, like any such version, by the registry's
     // signed SHA256SUMS fetched in this run; the previous mirror.json only names candidates.
     const full = withKept(plan, retention.kept);
@@ -138,11 +136,7 @@ export async function buildMirror(options: BuildOptions, report: Reporter): Prom
     const manifest = manifestDocument(
       buildManifest(outcome.evidence, historyFor(plan, retention, today), today, keepDays),
     );
-    const files = [
-      ...networkMirrorFiles(outcome.archives),
-      ...(options.registryView === false ? [] : registryViewFiles(outcome.evidence)),
-      { path: MANIFEST_FILE, kind: 'text' as const, text: manifest },
-    ];
+    const files = mirrorFiles(outcome, manifest, options);
     await writeMirrorAtomically(options.out, files);
     const bytes = files.reduce((n, f) => n + mirrorFileSize(f), 0);
     report({ type: 'written', out: path.resolve(options.out), files: files.length, bytes });
@@ -167,6 +161,31 @@ export async function buildMirror(options: BuildOptions, report: Reporter): Prom
     await store.cleanTmp();
     if (tempStore) await rm(tempStore, { recursive: true, force: true });
   }
+}
+
+/** The network mirror, the registry view (unless turned off) and mirror.json. */
+function mirrorFiles(outcome: MirrorOutcome, manifest: string, options: BuildOptions): MirrorFile[] {
+  return [
+    ...networkMirrorFiles(outcome.archives),
+    ...(options.registryView === false ? [] : registryViewFiles(outcome.evidence)),
+    { path: MANIFEST_FILE, kind: 'text', text: manifest },
+  ];
+}
+
+/** What the previous build published (store state, else the published mirror) and what of it to keep. */
+async function retainFromPrevious(
+  plan: Plan,
+  store: Store,
+  upstream: Upstream,
+  options: BuildOptions,
+  report: Reporter,
+) {
+  const stored = options.cacheDir ? store : undefined;
+  const previous = await loadPreviousMirror(stored, options.previousMirrorUrl, upstream.http, report);
+  const today = utcDay(options.now ?? new Date());
+  const keepDays = options.keepDays ?? 0;
+  const retention = decideRetention(previous.archives, plan, { ...options, keepDays, today });
+  return { previous, retention, today, keepDays };
 }
 
 /** Prunes the store to the published archives and keeps this mirror.json as the next build's state. */
