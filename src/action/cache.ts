@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as cache from '@actions/cache';
 import * as core from '@actions/core';
@@ -231,7 +231,7 @@ async function sum(shards: readonly Shard[], dir: string): Promise<number> {
 async function sizeOf(dir: string, paths: readonly string[]): Promise<number> {
   let n = 0;
   const walk = async (abs: string): Promise<void> => {
-    const st = await stat(abs).catch(() => undefined);
+    const st = await lstat(abs).catch(() => undefined); // a link is not followed (the store is untrusted)
     if (!st) return;
     if (st.isFile()) n += st.size;
     else if (st.isDirectory()) for (const c of await readdir(abs)) await walk(path.join(abs, c));

@@ -30,7 +30,7 @@ export async function loadPreviousMirror(
   http: UpstreamHttp,
   report: Reporter,
 ): Promise<PreviousMirror> {
-  const stored = store ? await store.readRef(STORE_STATE_REF) : undefined;
+  const stored = store ? await readStoredState(store, report) : undefined;
   if (stored) return parsed('store', stored.toString('utf8'), report);
   if (!mirrorUrl) return { source: 'none', archives: [] };
   const url = new URL(MANIFEST_FILE, mirrorUrl.endsWith('/') ? mirrorUrl : `${mirrorUrl}/`).href;
@@ -50,6 +50,20 @@ export async function loadPreviousMirror(
         'kept in this build beyond what the lock files lock',
     });
     return { source: 'none', archives: [] };
+  }
+}
+
+/** The store's state file; one the store cannot vouch for as a regular file is a warning and no state. */
+async function readStoredState(store: Store, report: Reporter): Promise<Buffer | undefined> {
+  try {
+    return await store.readRef(STORE_STATE_REF);
+  } catch (err) {
+    if (!isRepoxyError(err) || (err.code !== 'STORE_CORRUPT' && err.code !== 'IO')) throw err;
+    report({
+      type: 'warning',
+      message: `the store's ${STORE_STATE_REF} is unusable (${err.message}); ignored`,
+    });
+    return undefined;
   }
 }
 

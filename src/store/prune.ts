@@ -1,4 +1,5 @@
-import { readdir, stat } from 'node:fs/promises';
+import type { Dirent } from 'node:fs';
+import { lstat, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { ArchiveRecord } from '../domain/package.ts';
 import type { Store } from './store.ts';
@@ -10,45 +11,58 @@ export interface PruneResult {
   readonly bytes: number;
 }
 
+/** `refs/HOST/NS/TYPE/VERSION`: the depth of a version's directory under `refs/`. */
+const VERSION_DEPTH = 4;
+
 /**
  * Prunes the store to what this build publishes (current and kept versions): every other version's
  * metadata under `refs/` and every archive under `packages/` that no published record uses. So the
- * store, and the cache saved from it, never hold more than the mirror plus metadata.
+ * store, and the cache saved from it, never hold more than the mirror plus metadata. The store is
+ * untrusted: only real directories are walked, and an entry that is anything else (a symlink) is
+ * removed itself, never followed, so nothing outside the store is touched.
  */
 export async function pruneStore(store: Store, published: readonly ArchiveRecord[]): Promise<PruneResult> {
   const keepRefs = new Set(published.map((r) => store.versionRefDir(r.ref)));
   const keepArchives = new Set(published.map((r) => `${r.zh.slice('zh:'.length)}.zip`));
   let versions = 0;
-  for (const rel of await versionDirs(store.root)) {
-    if (keepRefs.has(rel)) continue;
+  await walkRefs(store.root, 'refs', 1, async (rel) => {
+    if (keepRefs.has(rel)) return;
     await store.removeTree(rel);
     versions++;
-  }
+  });
   let archives = 0;
   let bytes = 0;
   const packages = path.join('packages', 'sha256');
-  for (const name of await names(path.join(store.root, packages))) {
-    if (keepArchives.has(name)) continue;
-    bytes += (await stat(path.join(store.root, packages, name)).catch(() => ({ size: 0 }))).size;
-    await store.removeTree(path.join(packages, name));
+  for (const entry of await realChildren(store.root, packages)) {
+    if (keepArchives.has(entry.name)) continue;
+    const rel = path.join(packages, entry.name);
+    bytes += entry.isFile() ? (await lstat(path.join(store.root, rel))).size : 0;
+    await store.removeTree(rel);
     archives++;
   }
   return { versions, archives, bytes };
 }
 
-/** `refs/HOST/NS/TYPE/VERSION` directories, relative to the store root. */
-async function versionDirs(root: string): Promise<string[]> {
-  const out: string[] = [];
-  let level = ['refs'];
-  for (let depth = 0; depth < 4; depth++) {
-    const next: string[] = [];
-    for (const rel of level) for (const n of await names(path.join(root, rel))) next.push(path.join(rel, n));
-    level = next;
+/**
+ * Calls `visit` with each entry at VERSION_DEPTH under `refs/`, and with anything shallower that is not
+ * a real directory (it cannot hold a version: removed as well).
+ */
+async function walkRefs(
+  root: string,
+  rel: string,
+  depth: number,
+  visit: (rel: string) => Promise<void>,
+): Promise<void> {
+  for (const entry of await realChildren(root, rel)) {
+    const child = path.join(rel, entry.name);
+    if (depth === VERSION_DEPTH || !entry.isDirectory()) await visit(child);
+    else await walkRefs(root, child, depth + 1, visit);
   }
-  out.push(...level);
-  return out;
 }
 
-async function names(dir: string): Promise<string[]> {
-  return readdir(dir).catch(() => [] as string[]);
+/** The entries of `rel` when it is a real directory (not a symlink to one); none otherwise. */
+async function realChildren(root: string, rel: string): Promise<Dirent[]> {
+  const st = await lstat(path.join(root, rel)).catch(() => undefined);
+  if (!st?.isDirectory()) return [];
+  return readdir(path.join(root, rel), { withFileTypes: true }).catch(() => []);
 }
