@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { lstat, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { lstat, readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as cache from '@actions/cache';
 import * as core from '@actions/core';
@@ -197,8 +197,11 @@ async function saveState(
   restoredKey: string | undefined,
 ): Promise<number> {
   const text = `${JSON.stringify(shards, null, 2)}\n`;
-  await mkdir(path.join(dir, STATE_DIR), { recursive: true });
-  await writeFile(path.join(dir, SHARDS_FILE), text);
+  // Through the store's own writer: the restored state/ is untrusted (a planted link is replaced, not followed).
+  const store = new Store(dir);
+  await store.init();
+  await store.writeRef(SHARDS_FILE, text);
+  await store.cleanTmp();
   const manifest = await readFile(path.join(dir, STORE_STATE_REF)).catch(() => Buffer.alloc(0));
   const key = `${stateKeyPrefix(prefix)}${sha256(Buffer.concat([Buffer.from(text), manifest])).slice(0, 32)}`;
   if (key === restoredKey) return 0;
