@@ -17,6 +17,7 @@ import {
   historyFor,
   keptKeys,
   settleKept,
+  stillKept,
   utcDay,
   withKept,
   type RetentionDecision,
@@ -142,7 +143,7 @@ export async function buildMirror(options: BuildOptions, report: Reporter): Prom
     report({ type: 'written', out: path.resolve(options.out), files: files.length, bytes });
     const pruned = options.cacheDir ? await keepOnlyPublished(store, outcome.archives, manifest) : undefined;
     return {
-      plan: full,
+      plan: withKept(plan, stillKept(retention.kept, decisions)),
       archives: outcome.archives,
       missing: outcome.missing,
       out: path.resolve(options.out),

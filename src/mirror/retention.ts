@@ -140,6 +140,17 @@ export function settleKept(
   );
 }
 
+/** The kept versions the settled decisions still keep (those upstream still serves). */
+export function stillKept(
+  kept: readonly PlannedProvider[],
+  decisions: readonly RetentionDecision[],
+): PlannedProvider[] {
+  const keep = new Set(
+    decisions.filter((d) => d.outcome === 'kept').map((d) => versionKey(d.address, d.version)),
+  );
+  return kept.filter((p) => keep.has(versionKey(p.address, p.version)));
+}
+
 /** Lock files and dates of each archive for mirror.json: current versions locked today, kept ones carried. */
 export function historyFor(
   plan: Plan,

@@ -137,6 +137,55 @@ describe('the bundled action with the real @actions/cache (Azurite + results sta
     assert.ok(run1Entries.includes(again[0]!), 'saved again under the same content key');
   });
 
+  /** A step of another workflow run on the same cache scope, calling @actions/cache directly. */
+  async function cacheStep(run: string, code: string) {
+    const workspace = path.join(work, run);
+    await mkdir(workspace, { recursive: true });
+    const env = actionsEnv({ results: backends.results, workspace, temp: runnerTemp, runBackendId: run });
+    const script = `const cache = await import('@actions/cache');\nconsole.log(await ${code});`;
+    const result = await runWithActionsEnv({ code: script }, env, { timeoutMs: 120_000 });
+    assert.equal(result.code, 0, `${result.stdout}\n${result.stderr}`);
+  }
+
+  it('a planted state entry can neither restore outside the store nor publish versions upstream lacks', async () => {
+    const stateDir = path.join(runnerTemp, 'repoxy-store', 'state');
+    await rm(runnerTemp, { recursive: true, force: true });
+    await mkdir(stateDir, { recursive: true });
+    const outside = {
+      address: FIRST_SET[1]!.address,
+      version: FIRST_SET[1]!.version,
+      key: 'repoxy-test-v2-pv-evil',
+    };
+    await writeText(
+      path.join(stateDir, 'shards.json'),
+      JSON.stringify([{ ...outside, paths: ['refs/../../../x'] }]),
+    );
+    const fake = {
+      address: 'registry.terraform.io/hashicorp/random',
+      version: '9.9.9',
+      platform: 'linux_amd64',
+      path: 'x',
+      size: 1,
+      h1: `h1:${'A'.repeat(43)}=`,
+      zh: `zh:${'a'.repeat(64)}`,
+      firstPublished: '2026-01-01',
+      lastLocked: '2099-01-01',
+    };
+    await writeText(
+      path.join(stateDir, 'mirror.json'),
+      JSON.stringify({ schemaVersion: 1, archives: [fake] }),
+    );
+    await cacheStep(
+      'attacker',
+      `cache.saveCache([${JSON.stringify(stateDir)}], 'repoxy-test-v2-state-planted')`,
+    );
+    const r = await runAction(6, [[FIRST_SET[1]!, ADDED]], '30');
+    assert.equal(r.outputs['providers'], '2', 'the planted 9.9.9 is not published');
+    assert.match(r.log, /kept version no longer served upstream, dropped/);
+    assert.equal(r.outputs['archives-fetched'], '4', 'nothing was restored from the planted list');
+    assert.deepEqual(await readdir(path.join(r.store, '..')).then((l) => l.includes('x')), false);
+  });
+
   it('10 successive releases of one provider: each uploads at most that release, the store holds only it', async () => {
     const releases = Array.from({ length: 10 }, (_, i) => ({
       address: 'registry.terraform.io/hashicorp/random',
