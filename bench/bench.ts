@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { NetworkModel } from '../test/support/fixture-registry.ts';
 import { parseBenchArgs, type BenchArgs } from './lib/args.ts';
+import { formatCacheBench, runCacheBench } from './lib/cache-bench.ts';
 import { findTofu } from './lib/peer.ts';
 import { formatPlanBench, runPlanBench, type PlanBenchResult } from './lib/plan-bench.ts';
 import { startBenchRegistry } from './lib/registry.ts';
@@ -48,8 +49,10 @@ async function main(): Promise<void> {
     log('planning 500 lock files');
     // The bundled CLI plans (a prototype --cli may only mirror).
     const plan = await runPlanBench({ files: 500, blocks: 1000, runs: args.quick ? 3 : 7, cli: BUNDLED_CLI });
+    const cacheRuns = await runCacheBench(path.join(dir, 'cache'), log);
     const seconds = (performance.now() - started) / 1000;
-    print(args, load, machine, modelled, raw, plan, seconds);
+    const cacheTable = `Cache path (bundled action, real @actions/cache):\n\n${formatCacheBench(cacheRuns)}\n`;
+    print(args, load, machine, modelled, raw, plan, seconds, cacheTable);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -91,6 +94,7 @@ function print(
   raw: ScenarioFigures | undefined,
   plan: PlanBenchResult,
   seconds: number,
+  cacheTable: string,
 ): void {
   const m = headline(modelled);
   const r = raw ? headline(raw) : undefined;
@@ -106,6 +110,7 @@ function print(
   if (r) out(`Raw loopback (no model):\n\n${formatScenario(r, args.runs)}\n`);
   out(`Scale:\n\n${formatScale(load.scaleNominalMb, raw?.scale ?? modelled.scale, plan)}\n`);
   out(`Planning detail:\n\n${formatPlanBench(plan)}\n`);
+  out(cacheTable);
   const summary = summarize(args, load, { m, r, modelled, raw }, plan, machine, seconds);
   out(targetsLine(summary));
   if (args.json) out(JSON.stringify(summary));

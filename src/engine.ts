@@ -7,15 +7,29 @@ import type { ArchiveRecord, PackageRef, Plan, PlannedProvider } from './domain/
 import { formatPlatform, parsePlatform } from './domain/platform.ts';
 import type { Reporter } from './events.ts';
 import { readLockFiles } from './lockfile/read.ts';
-import { mirrorFileSize, networkMirrorFiles } from './mirror/network-mirror.ts';
+import { mirrorFileSize, networkMirrorFiles, type MirrorFile } from './mirror/network-mirror.ts';
+import { buildManifest, MANIFEST_FILE, manifestDocument } from './mirror/manifest.ts';
+import { loadPreviousMirror, STORE_STATE_REF } from './mirror/previous.ts';
 import { registryViewFiles } from './mirror/registry-view.ts';
+import {
+  assertKeptUnchanged,
+  decideRetention,
+  historyFor,
+  keptKeys,
+  settleKept,
+  stillKept,
+  utcDay,
+  withKept,
+  type RetentionDecision,
+} from './mirror/retention.ts';
 import { assertReplaceable, isProcessAlive, writeMirrorAtomically } from './mirror/write-mirror.ts';
 import { buildPlan, unmatchedIncludes } from './plan/plan.ts';
 import { CachedSource } from './store/cached-source.ts';
 import { mirrorPackage, type MirroredPackage, type PackageContext } from './store/obtain.ts';
+import { pruneStore, type PruneResult } from './store/prune.ts';
 import { Store } from './store/store.ts';
 import { VersionAnchors } from './store/version-anchors.ts';
-import { createUpstream } from './upstream/create.ts';
+import { createUpstream, type Upstream } from './upstream/create.ts';
 import { skippedCheckEvents } from './verify/check-report.ts';
 import type { UpstreamOptions } from './upstream/options.ts';
 import { runLimited } from './limit.ts';
@@ -41,6 +55,12 @@ export interface BuildOptions {
   readonly registryView?: boolean;
   readonly env: NodeJS.ProcessEnv;
   readonly upstreamOptions?: Partial<UpstreamOptions>;
+  /** Days a previously published version stays after the last build that locked it; default 0. */
+  readonly keepDays?: number;
+  /** The published mirror, read for its mirror.json when the store holds no previous state. */
+  readonly previousMirrorUrl?: string;
+  /** The build's clock (mirror.json dates are its UTC day); default now. */
+  readonly now?: Date;
 }
 
 export interface BuildResult {
@@ -57,6 +77,10 @@ export interface BuildResult {
   readonly upstreamRequests: number;
   readonly storeChanged: boolean;
   readonly seconds: number;
+  /** Where the previous mirror's state came from (`store`, a URL, `none`) and each version kept or dropped. */
+  readonly retention: { readonly source: string; readonly decisions: readonly RetentionDecision[] };
+  /** What pruning removed from a persistent store (cacheDir); undefined without one. */
+  readonly pruned: PruneResult | undefined;
 }
 
 /** Reads lock files and plans; throws LOCK_INVALID (with diagnostics) or INPUT_INVALID. */
@@ -96,16 +120,30 @@ export async function buildMirror(options: BuildOptions, report: Reporter): Prom
   await assertReplaceable(path.resolve(options.out));
   const { ctx, upstream, store, close } = await openPackageContext(options, report);
   try {
-    const outcome = await mirrorAll(plan, ctx, options);
-    const files = [
-      ...networkMirrorFiles(outcome.archives),
-      ...(options.registryView === false ? [] : registryViewFiles(outcome.evidence)),
-    ];
+    const { previous, retention, today, keepDays } = await retainFromPrevious(
+      plan,
+      store,
+      upstream,
+      options,
+      report,
+    );
+    // Kept versions join the plan with no lock hashes: anchored, like any such version, by the registry's
+    // signed SHA256SUMS fetched in this run; the previous mirror.json only names candidates.
+    const full = withKept(plan, retention.kept);
+    const outcome = await mirrorAll(full, ctx, options, keptKeys(retention.kept));
+    const decisions = settleKept(retention.decisions, outcome.archives);
+    report({ type: 'retention', source: previous.source, decisions });
+    assertKeptUnchanged(outcome.archives, retention);
+    const manifest = manifestDocument(
+      buildManifest(outcome.evidence, historyFor(plan, retention, today), today, keepDays),
+    );
+    const files = mirrorFiles(outcome, manifest, options);
     await writeMirrorAtomically(options.out, files);
     const bytes = files.reduce((n, f) => n + mirrorFileSize(f), 0);
     report({ type: 'written', out: path.resolve(options.out), files: files.length, bytes });
+    const pruned = options.cacheDir ? await keepOnlyPublished(store, outcome.archives, manifest) : undefined;
     return {
-      plan,
+      plan: withKept(plan, stillKept(retention.kept, decisions)),
       archives: outcome.archives,
       packages: outcome.evidence,
       missing: outcome.missing,
@@ -117,6 +155,8 @@ export async function buildMirror(options: BuildOptions, report: Reporter): Prom
       upstreamRequests: upstream.requestCount(),
       storeChanged: store.changed,
       seconds: (performance.now() - started) / 1000,
+      retention: { source: previous.source, decisions },
+      pruned,
     };
   } finally {
     await close();
@@ -165,6 +205,43 @@ export async function openPackageContext(
   return { ctx, upstream, store, close };
 }
 
+/** The network mirror, the registry view (unless turned off) and mirror.json. */
+function mirrorFiles(outcome: MirrorOutcome, manifest: string, options: BuildOptions): MirrorFile[] {
+  return [
+    ...networkMirrorFiles(outcome.archives),
+    ...(options.registryView === false ? [] : registryViewFiles(outcome.evidence)),
+    { path: MANIFEST_FILE, kind: 'text', text: manifest },
+  ];
+}
+
+/** What the previous build published (store state, else the published mirror) and what of it to keep. */
+async function retainFromPrevious(
+  plan: Plan,
+  store: Store,
+  upstream: Upstream,
+  options: BuildOptions,
+  report: Reporter,
+) {
+  const stored = options.cacheDir ? store : undefined;
+  const previous = await loadPreviousMirror(stored, options.previousMirrorUrl, upstream.http, report);
+  const today = utcDay(options.now ?? new Date());
+  const keepDays = options.keepDays ?? 0;
+  const retention = decideRetention(previous.archives, plan, { ...options, keepDays, today });
+  return { previous, retention, today, keepDays };
+}
+
+/** Prunes the store to the published archives and keeps this mirror.json as the next build's state. */
+async function keepOnlyPublished(
+  store: Store,
+  archives: readonly ArchiveRecord[],
+  manifest: string,
+): Promise<PruneResult> {
+  const pruned = await pruneStore(store, archives);
+  const before = await store.readRef(STORE_STATE_REF);
+  if (before?.toString('utf8') !== manifest) await store.writeRef(STORE_STATE_REF, manifest);
+  return pruned;
+}
+
 const TEMP_STORE = /^repoxy-store-(\d+)-[A-Za-z0-9]{6}$/;
 
 /**
@@ -187,11 +264,16 @@ export interface MirrorOutcome {
   readonly missing: PackageRef[];
 }
 
-/** Fetches and verifies every (provider, platform) of the plan, each once. Throws on any failure. */
+/**
+ * Mirrors every package of `plan`, each once. A kept version (`kept`: `address version`) that upstream no
+ * longer serves is left out with a warning rather than failing the build (a yanked version would otherwise
+ * block every publication for keep-days); every other failure fails the build.
+ */
 export async function mirrorAll(
   plan: Plan,
   ctx: PackageContext,
   options: Pick<BuildOptions, 'concurrency' | 'requireAllPlatforms'>,
+  kept: ReadonlySet<string> = new Set(),
 ): Promise<MirrorOutcome> {
   const jobs = plan.providers.flatMap((p) =>
     plan.platforms.map((platform) => ({ provider: p, ref: refOf(p, platform) })),
@@ -209,6 +291,13 @@ export async function mirrorAll(
       ctx.report({ type: 'archive-done', record: done.record });
       for (const skipped of skippedCheckEvents(done.record)) ctx.report(skipped);
     } catch (err) {
+      if (kept.has(`${formatAddress(ref.address)} ${ref.version}`) && isGone(err)) {
+        ctx.report({
+          type: 'warning',
+          message: `kept version no longer served upstream, dropped: ${(err as Error).message}`,
+        });
+        return;
+      }
       if (isRepoxyError(err) && err.code === 'UPSTREAM_PLATFORM_MISSING' && !options.requireAllPlatforms) {
         missing.push(ref);
         ctx.report({ type: 'platform-missing', ref, message: err.message });
@@ -225,8 +314,20 @@ export async function mirrorAll(
     }
   });
   if (failures.length) throw aggregateFailure(failures);
-  assertEveryVersionHasArchives(plan, archives);
+  assertEveryVersionHasArchives(
+    {
+      ...plan,
+      providers: plan.providers.filter((p) => !kept.has(`${formatAddress(p.address)} ${p.version}`)),
+    },
+    archives,
+  );
   return { archives, evidence, missing };
+}
+
+function isGone(err: unknown): boolean {
+  return (
+    isRepoxyError(err) && (err.code === 'UPSTREAM_NOT_FOUND' || err.code === 'UPSTREAM_PLATFORM_MISSING')
+  );
 }
 
 function refOf(p: PlannedProvider, platform: Plan['platforms'][number]): PackageRef {

@@ -1,5 +1,5 @@
 import type { Diagnostic } from './domain/diagnostic.ts';
-import type { ArchiveRecord, CheckName, PackageRef, Plan } from './domain/package.ts';
+import type { ArchiveRecord, CheckName, PackageRef, Plan, RetentionDecision } from './domain/package.ts';
 
 /**
  * What the engine reports while it works. The engine never logs: front doors render these.
@@ -28,6 +28,12 @@ export type EngineEvent =
       readonly ref: PackageRef;
       readonly check: Extract<CheckName, 'signature' | 'lock-hash'>;
       readonly message: string;
+    }
+  /** Which versions of the previous mirror stay published and which are dropped, with the reason. */
+  | {
+      readonly type: 'retention';
+      readonly source: string;
+      readonly decisions: readonly RetentionDecision[];
     }
   | { readonly type: 'warning'; readonly message: string }
   | { readonly type: 'debug'; readonly message: string }

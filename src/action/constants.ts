@@ -22,6 +22,7 @@ export const Inputs = {
   OciUsername: 'oci-username',
   OciPassword: 'oci-password',
   UpdateLockfiles: 'update-lockfiles',
+  KeepDays: 'keep-days',
 } as const;
 
 export const Outputs = {
@@ -38,7 +39,12 @@ export const Outputs = {
   OciRepositories: 'oci-repositories',
   OciPushed: 'oci-pushed',
   UpdatedLockfiles: 'updated-lockfiles',
+  CacheBytesRestored: 'cache-bytes-restored',
+  CacheBytesSaved: 'cache-bytes-saved',
 } as const;
+
+/** The action's keep-days default: a shared mirror keeps a month of what branches lock (README "Retention"). */
+export const DEFAULT_KEEP_DAYS = 30;
 
 export const DEFAULT_ARTIFACT_NAME = 'terraform-provider-mirror';
 export const PAGES_ARTIFACT_NAME = 'github-pages';

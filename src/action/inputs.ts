@@ -1,6 +1,6 @@
 import * as core from '@actions/core';
 import { RepoxyError } from '../domain/errors.ts';
-import { DEFAULT_ARTIFACT_NAME, Inputs } from './constants.ts';
+import { DEFAULT_ARTIFACT_NAME, DEFAULT_KEEP_DAYS, Inputs } from './constants.ts';
 import type { UpdateLockfiles } from './lockfiles.ts';
 
 /** Where the mirror goes; the `publish` input lists any of them (`none` or empty: nowhere). */
@@ -31,6 +31,7 @@ export interface ActionInputs {
   readonly ociUsername: string;
   readonly ociPassword: string;
   readonly updateLockfiles: UpdateLockfiles;
+  readonly keepDays: number;
 }
 
 /** Lines and commas both separate list items; blank items and `#` comments are dropped. */
@@ -113,5 +114,6 @@ export function getInputs(): ActionInputs {
     ociUsername: core.getInput(Inputs.OciUsername).trim(),
     ociPassword: core.getInput(Inputs.OciPassword).trim(),
     updateLockfiles: updateLockfilesInput(),
+    keepDays: intInput(Inputs.KeepDays, 0, 3650) ?? DEFAULT_KEEP_DAYS,
   };
 }

@@ -3,11 +3,13 @@ import * as core from '@actions/core';
 import { buildMirror, planFromLockFiles, type BuildOptions } from '../engine.ts';
 import { silentReporter } from '../events.ts';
 import { listTokens } from '../upstream/tokens.ts';
-import { restoreStore, saveStore, type CacheHit } from './cache.ts';
+import { utcDay } from '../mirror/retention.ts';
+import { mirrorBaseUrl } from '../mirror/client-config.ts';
+import { restoreStore, saveStore, type RestoredCache } from './cache.ts';
 import { Outputs } from './constants.ts';
 import { getInputs, type ActionInputs } from './inputs.ts';
 import { updateLockfiles } from './lockfiles.ts';
-import { publishMirror } from './publish.ts';
+import { lookUpPagesUrl, publishMirror } from './publish.ts';
 import { actionReporter } from './report.ts';
 import { writeJobSummary } from './summary.ts';
 
@@ -17,13 +19,22 @@ export async function run(): Promise<void> {
   const inputs = getInputs();
   if (inputs.githubToken) core.setSecret(inputs.githubToken);
   const workspace = process.env.GITHUB_WORKSPACE ?? process.cwd();
-  const options = buildOptions(inputs, workspace);
+  const options = { ...buildOptions(inputs, workspace), previousMirrorUrl: await previousMirrorUrl(inputs) };
   const plan = await planFromLockFiles(options, silentReporter);
-  let hit: CacheHit = 'false';
-  let key = '';
-  if (options.cacheDir) ({ hit, key } = await restoreStore(options.cacheDir, plan, inputs.cacheKeyPrefix));
+  const today = utcDay(options.now ?? new Date());
+  let restored: RestoredCache | undefined;
+  if (options.cacheDir)
+    restored = await restoreStore(options.cacheDir, plan, inputs.cacheKeyPrefix, {
+      ...options,
+      keepDays: inputs.keepDays,
+      today,
+    });
   const result = await core.group('Build the provider mirror', () => buildMirror(options, actionReporter()));
-  if (options.cacheDir) await saveStore(options.cacheDir, key, result.storeChanged);
+  const saved =
+    options.cacheDir && restored
+      ? await saveStore(options.cacheDir, inputs.cacheKeyPrefix, result.archives, restored)
+      : undefined;
+  const hit = restored?.hit ?? 'false';
   await updateLockfiles(inputs.updateLockfiles, options, result);
   const published = await publishMirror(inputs, result);
   core.setOutput(Outputs.MirrorDir, result.out);
@@ -37,6 +48,8 @@ export async function run(): Promise<void> {
   if (published.artifactId !== undefined) core.setOutput(Outputs.ArtifactId, String(published.artifactId));
   if (published.oci) core.setOutput(Outputs.OciRepositories, published.oci.repositories.join('\n'));
   if (published.oci) core.setOutput(Outputs.OciPushed, String(published.oci.manifestsPushed));
+  core.setOutput(Outputs.CacheBytesRestored, String(restored?.bytes ?? 0));
+  core.setOutput(Outputs.CacheBytesSaved, String(saved?.bytes ?? 0));
   await writeJobSummary(result, {
     cacheHit: hit,
     mirrorUrl: published.mirrorUrl,
@@ -59,6 +72,14 @@ function buildOptions(inputs: ActionInputs, workspace: string): BuildOptions {
     requireAllPlatforms: inputs.requireAllPlatforms,
     requireSignatures: inputs.requireSignatures,
     registryView: inputs.registryView,
+    keepDays: inputs.keepDays,
     env: process.env,
   };
+}
+
+/** The published mirror whose mirror.json lists what to keep when the store is gone (none with keep-days 0). */
+async function previousMirrorUrl(inputs: ActionInputs): Promise<string | undefined> {
+  if (inputs.keepDays === 0) return undefined;
+  if (inputs.mirrorUrl) return mirrorBaseUrl(inputs.mirrorUrl);
+  return inputs.publish.includes('pages') ? lookUpPagesUrl(inputs.githubToken) : undefined;
 }

@@ -9,7 +9,7 @@ import { RepoxyError } from '../domain/errors.ts';
 import { listMirrorTree } from '../publish/mirror-tree.ts';
 import { assertPagesPolicy } from '../publish/pages-policy.ts';
 import { listPagesEntries, PAGES_TAR_NAME, pagesTarSize, writePagesTar } from '../publish/pages-tar.ts';
-import { checkPagesSize, formatBytes, measureMirror } from '../publish/size-check.ts';
+import { checkPagesSize, formatBytes, measureMirror, retentionCost } from '../publish/size-check.ts';
 import { mirrorBaseUrl } from '../mirror/client-config.ts';
 import { PAGES_ARTIFACT_NAME } from './constants.ts';
 import type { ActionInputs } from './inputs.ts';
@@ -51,7 +51,8 @@ async function publishPages(inputs: ActionInputs, result: BuildResult): Promise<
   );
   const entries = await listPagesEntries(result.out);
   const tarBytes = pagesTarSize(entries);
-  const { warning } = checkPagesSize(tarBytes, measureMirror(entries));
+  const retained = retentionCost(result.archives, result.retention.decisions, inputs.keepDays);
+  const { warning } = checkPagesSize(tarBytes, { ...measureMirror(entries), retained });
   if (warning) core.warning(warning);
   const temp = await mkdtemp(path.join(process.env['RUNNER_TEMP'] ?? os.tmpdir(), 'repoxy-pages-'));
   try {

@@ -46,6 +46,18 @@ export async function writeJobSummary(
       true,
     );
   }
+  const decisions = result.retention.decisions;
+  if (decisions.length) {
+    s.addHeading(`Kept and dropped versions (previous mirror: ${result.retention.source})`, 3).addTable([
+      [
+        { data: 'Provider', header: true },
+        { data: 'Version', header: true },
+        { data: 'Outcome', header: true },
+        { data: 'Reason', header: true },
+      ],
+      ...decisions.map((d) => [formatAddress(d.address), d.version, d.outcome, d.reason]),
+    ]);
+  }
   s.addHeading('Use it', 3)
     .addRaw('Network mirror (the URL must end with <code>/</code>):', true)
     .addCodeBlock(networkMirrorConfig(url), 'hcl')

@@ -9,8 +9,8 @@ Usage:
   repoxy plan   --lockfile <path-or-glob>... [--platform os_arch]... [--include p]... [--exclude p]... [--json]
   repoxy mirror --lockfile <path-or-glob>... --out DIR [--platform os_arch]... [--upstream HOST=URL]...
                 [--include p]... [--exclude p]... [--concurrency N] [--cache-dir DIR]
-                [--require-all-platforms] [--require-signatures] [--no-registry-view] [--mirror-url URL]
-                [--json]
+                [--require-all-platforms] [--require-signatures] [--no-registry-view] [--keep-days N]
+                [--mirror-url URL] [--json]
 ${LOCK_HELP}${PUSH_OCI_USAGE}
   repoxy help
   repoxy --version
@@ -38,8 +38,12 @@ Flags:
                       registry serving no keys; default: warn, as OpenTofu does). Same as
                       OPENTOFU_ENFORCE_GPG_VALIDATION=true, which is also respected.
   --no-registry-view  Do not write the registry-protocol view (.well-known/, v1/providers/).
-  --mirror-url URL    Where --out will be published (https, e.g. https://OWNER.github.io/REPO/): the CLI
-                      configuration printed at the end uses it (without it, a marked placeholder).
+  --keep-days N       Keep publishing a version a previous build published for N days after the last
+                      build whose lock files asked for it (default 0: only what the lock files lock).
+                      The previous build is read from --cache-dir, else from --mirror-url.
+  --mirror-url URL    Where --out is (or will be) published (https, e.g. https://OWNER.github.io/REPO/): the
+                      CLI configuration printed at the end uses it (without it, a marked placeholder), and
+                      with --keep-days its mirror.json says what the last build published.
   --json              Print one JSON document on stdout.
   -h, --help          Show this help.
   -V, --version       Print repoxy's version.
@@ -80,6 +84,7 @@ export interface CliArgs {
   readonly requireAllPlatforms: boolean;
   readonly requireSignatures: boolean;
   readonly registryView: boolean;
+  readonly keepDays: number;
   readonly json: boolean;
   /** --mirror-url, as given (checked by the mirror command before it builds). */
   readonly mirrorUrl: string | undefined;
@@ -105,6 +110,7 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
         'require-all-platforms': { type: 'boolean' },
         'require-signatures': { type: 'boolean' },
         'no-registry-view': { type: 'boolean' },
+        'keep-days': { type: 'string' },
         json: { type: 'boolean' },
         'mirror-url': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
@@ -129,6 +135,7 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
     requireAllPlatforms: v['require-all-platforms'] === true,
     requireSignatures: v['require-signatures'] === true,
     registryView: v['no-registry-view'] !== true,
+    keepDays: v['keep-days'] === undefined ? 0 : wholeDays('--keep-days', v['keep-days']),
     json: v.json === true,
     mirrorUrl: v['mirror-url'],
   };
@@ -150,6 +157,18 @@ function positiveInt(flag: string, text: string): number {
   const n = Number(text);
   if (!Number.isInteger(n) || n < 1 || n > 256) {
     throw new RepoxyError('INPUT_INVALID', `${flag} must be a whole number from 1 to 256, got "${text}"`);
+  }
+  return n;
+}
+
+/** Days, 0 to 3650 (ten years: anything longer is a typo). */
+export function wholeDays(flag: string, text: string): number {
+  const n = Number(text);
+  if (text.trim() === '' || !Number.isInteger(n) || n < 0 || n > 3650) {
+    throw new RepoxyError(
+      'INPUT_INVALID',
+      `${flag} must be a whole number of days from 0 to 3650, got "${text}"`,
+    );
   }
   return n;
 }

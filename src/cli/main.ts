@@ -4,7 +4,7 @@ import { buildMirror, planFromLockFiles, type BuildOptions } from '../engine.ts'
 import { silentReporter } from '../events.ts';
 import { formatPlanTable, planToJSON } from '../plan/plan.ts';
 import { listTokens, redactMessage } from '../upstream/tokens.ts';
-import { networkMirrorConfig } from '../mirror/client-config.ts';
+import { mirrorBaseUrl, networkMirrorConfig } from '../mirror/client-config.ts';
 import { HELP, parseCliArgs, type CliArgs } from './args.ts';
 import { runLock } from './lock.ts';
 import { formatBytes, stderrReporter } from './render.ts';
@@ -48,6 +48,8 @@ function optionsOf(args: CliArgs): BuildOptions {
     requireAllPlatforms: args.requireAllPlatforms,
     requireSignatures: args.requireSignatures,
     registryView: args.registryView,
+    keepDays: args.keepDays,
+    ...(args.mirrorUrl ? { previousMirrorUrl: mirrorBaseUrl(args.mirrorUrl) } : {}),
     env: process.env,
   };
 }
@@ -69,6 +71,10 @@ async function runMirror(args: CliArgs): Promise<number> {
   if (!args.out) throw new RepoxyError('INPUT_INVALID', 'mirror needs --out DIR');
   // Checked before anything is fetched: a bad URL must not cost a build.
   const config = args.mirrorUrl === undefined ? undefined : networkMirrorConfig(args.mirrorUrl);
+  if (args.keepDays > 0 && !args.cacheDir && !args.mirrorUrl)
+    process.stderr.write(
+      'warning: --keep-days needs --cache-dir or --mirror-url to know what a previous build published\n',
+    );
   const result = await buildMirror(optionsOf(args), stderrReporter());
   const summary =
     `mirror: ${result.plan.providers.length} provider version(s), ${result.archives.length} archive(s) ` +

@@ -47,6 +47,12 @@ export function stderrReporter(
       case 'platform-missing':
         done++;
         return line(`warning: ${e.message}`);
+      case 'retention':
+        for (const d of e.decisions)
+          line(
+            `${d.outcome.padEnd(7)} ${formatAddress(d.address)} ${d.version}: ${d.reason} (from ${e.source})`,
+          );
+        return undefined;
       case 'check-skipped':
       case 'store-corrupt':
       case 'warning':

@@ -29,6 +29,7 @@ export type ErrorCode =
   | 'VERIFY_LOCK_HASH'
   | 'VERIFY_PACKAGE_SIZE'
   | 'VERIFY_BAD_ZIP'
+  | 'VERIFY_KEPT_CHANGED'
   // local state
   | 'STORE_CORRUPT'
   | 'OUTPUT_CONFLICT'

@@ -78,3 +78,13 @@ export interface ArchiveRecord {
   /** Absolute path of the verified bytes on local disk. */
   readonly localPath: string;
 }
+
+/** Why a provider version of the previous mirror is published again (`kept`) or not (`dropped`). */
+export interface RetentionDecision {
+  readonly address: ProviderAddress;
+  readonly version: string;
+  /** UTC day of the last build whose lock files asked for it. */
+  readonly lastLocked: string;
+  readonly outcome: 'kept' | 'dropped';
+  readonly reason: string;
+}

@@ -1,4 +1,6 @@
+import { formatAddress } from '../domain/address.ts';
 import { RepoxyError } from '../domain/errors.ts';
+import type { ArchiveRecord, RetentionDecision } from '../domain/package.ts';
 import type { MirrorTreeEntry } from './mirror-tree.ts';
 
 /** Size limits of a GitHub Pages site, in bytes of the uploaded tar. */
@@ -22,6 +24,30 @@ export interface MirrorSizeReport {
   readonly totalBytes: number;
   readonly providers: readonly { readonly provider: string; readonly bytes: number }[];
   readonly otherBytes: number;
+  /** What retention adds: versions no lock file locks now, kept for keep-days. */
+  readonly retained?: RetentionCost;
+}
+
+/** The archives of kept versions (retention), counted apart so a size message can name their cost. */
+export interface RetentionCost {
+  readonly keepDays: number;
+  readonly versions: number;
+  readonly bytes: number;
+}
+
+/** The bytes and count of the kept versions among `archives`. */
+export function retentionCost(
+  archives: readonly ArchiveRecord[],
+  decisions: readonly RetentionDecision[],
+  keepDays: number,
+): RetentionCost {
+  const kept = new Set(
+    decisions.filter((d) => d.outcome === 'kept').map((d) => `${formatAddress(d.address)} ${d.version}`),
+  );
+  const bytes = archives
+    .filter((a) => kept.has(`${formatAddress(a.ref.address)} ${a.ref.version}`))
+    .reduce((n, a) => n + a.size, 0);
+  return { keepDays, versions: kept.size, bytes };
 }
 
 /**
@@ -67,17 +93,28 @@ export function checkPagesSize(
     throw new RepoxyError(
       'PUBLISH',
       `the Pages site would be ${formatBytes(tarBytes)}, over the ${formatBytes(limits.failBytes)} GitHub Pages ` +
-        `will deploy. Heaviest providers: ${heaviest(report)}. Mirror fewer platforms or providers, or use publish: artifact.`,
+        `will deploy. Heaviest providers: ${heaviest(report)}.${retentionNote(report)} Mirror fewer platforms or ` +
+        `providers (include/exclude), or use publish: artifact or an OCI registry.`,
     );
   }
   if (tarBytes > limits.warnBytes) {
     return {
       warning:
         `the Pages site is ${formatBytes(tarBytes)}, over the ${formatBytes(limits.warnBytes)} GitHub Pages supports; ` +
-        `the deployment may fail or time out. Heaviest providers: ${heaviest(report)}.`,
+        `the deployment may fail or time out. Heaviest providers: ${heaviest(report)}.${retentionNote(report)}`,
     };
   }
   return {};
+}
+
+/** What retention costs and how to lower it; empty when nothing is kept. */
+function retentionNote(report: MirrorSizeReport): string {
+  const r = report.retained;
+  if (!r || r.versions === 0) return '';
+  return (
+    ` Retention keeps ${r.versions} version(s) no lock file locks now (${formatBytes(r.bytes)}, keep-days ${r.keepDays}):` +
+    ' lower keep-days, narrow include/exclude, or publish to an OCI registry, which has no site size limit.'
+  );
 }
 
 function heaviest(report: MirrorSizeReport): string {

@@ -7,6 +7,7 @@ import { runLimited } from '../limit.ts';
 import { h1OfZip } from '../verify/h1.ts';
 import { sha256File } from '../verify/zh.ts';
 import { anchorKey, checkLockAnchor, type LockAnchors } from './lock-anchor.ts';
+import { manifestProblems } from './verify-manifest.ts';
 
 /**
  * Client-side check of a mirror directory received from elsewhere (an artifact, a download): every
@@ -86,6 +87,7 @@ export async function verifyMirrorDir(
     archives++;
     archiveBytes += size;
   });
+  problems.push(...(await manifestProblems(absoluteRoot, checks)));
   if (providers.length === 0)
     problems.push({ path: '.', message: 'no provider directories (HOST/NAMESPACE/TYPE/index.json) found' });
   problems.sort((a, b) => compareText(a.path, b.path) || compareText(a.message, b.message));

@@ -103,6 +103,14 @@ export class Store {
     }
   }
 
+  /**
+   * Removes a directory of the store with everything under it (pruning); like `removeRef`, nothing is
+   * removed through a directory that leads outside the store, and a link is removed, not followed.
+   */
+  async removeTree(rel: string): Promise<void> {
+    await this.removeRef(rel);
+  }
+
   /** A fresh path under `tmp/` on the store's filesystem (so `admitArchive` can rename). */
   tmpPath(): string {
     return path.join(this.root, 'tmp', `${process.pid}-${randomBytes(6).toString('hex')}`);

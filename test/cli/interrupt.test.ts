@@ -84,7 +84,7 @@ describe('CLI: a run killed with SIGKILL during a download', () => {
       assert.equal(again.code, 0, again.stderr);
       assert.deepEqual(await listDir(ws.site), ['mirror']);
       assert.deepEqual(await snapshotTree(ws.out()), good);
-      assert.deepEqual(await readdir(path.join(ws.root, 'cache')), ['packages', 'refs']);
+      assert.deepEqual(await readdir(path.join(ws.root, 'cache')), ['packages', 'refs', 'state']);
     },
   );
 

@@ -94,8 +94,8 @@ describe('engine: a mirror of two hosts × two platforms', () => {
     );
   });
 
-  it('writes exactly the network mirror, the registry view and .nojekyll', () => {
-    const expected = ['.nojekyll', '.well-known/terraform.json'];
+  it('writes exactly the network mirror, the registry view, mirror.json and .nojekyll', () => {
+    const expected = ['.nojekyll', '.well-known/terraform.json', 'mirror.json'];
     for (const p of ALL) {
       const dir = p.address;
       const view = `v1/providers/${p.address}`;

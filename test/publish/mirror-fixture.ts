@@ -86,6 +86,8 @@ export async function buildFixtureMirror(
     upstreamRequests: 0,
     storeChanged: true,
     seconds: 0,
+    retention: { source: 'none', decisions: [] },
+    pruned: undefined,
   };
 }
 

@@ -51,6 +51,7 @@ export function actionInputs(overrides: Partial<ActionInputs>): ActionInputs {
     ociUsername: '',
     ociPassword: '',
     updateLockfiles: 'none',
+    keepDays: 30,
     ...overrides,
   };
 }

@@ -6,7 +6,9 @@ import {
   formatBytes,
   measureMirror,
   PAGES_SIZE_LIMITS,
+  retentionCost,
 } from '../../src/publish/size-check.ts';
+import type { ArchiveRecord } from '../../src/domain/package.ts';
 
 const file = (path: string, size: number) => ({ path, kind: 'file' as const, size });
 const dir = (path: string) => ({ path, kind: 'dir' as const, size: 0 });
@@ -64,6 +66,36 @@ describe('Pages size check', () => {
         return true;
       },
     );
+  });
+
+  test('over a limit, names what retention costs and how to lower it', () => {
+    const retained = { keepDays: 30, versions: 2, bytes: 4096 };
+    const limits = { warnBytes: 10_000, failBytes: 20_000 };
+    const { warning } = checkPagesSize(10_001, { ...measureMirror(entries), retained }, limits);
+    assert.match(
+      warning ?? '',
+      /Retention keeps 2 version\(s\) no lock file locks now \(4\.0 KiB, keep-days 30\)/,
+    );
+    assert.match(warning ?? '', /lower keep-days, narrow include\/exclude, or publish to an OCI registry/);
+    assert.throws(
+      () => checkPagesSize(20_001, { ...measureMirror(entries), retained }, limits),
+      /Retention keeps 2 version\(s\)/,
+    );
+    assert.doesNotMatch(checkPagesSize(10_001, measureMirror(entries), limits).warning ?? '', /Retention/);
+  });
+
+  test('counts the kept versions among the archives', () => {
+    const address = { hostname: 'registry.terraform.io', namespace: 'hashicorp', type: 'aws' };
+    const archive = (version: string, size: number) =>
+      ({ ref: { address, version, platform: { os: 'linux', arch: 'amd64' } }, size }) as ArchiveRecord;
+    const decisions = [
+      { address, version: '5.0.0', lastLocked: '2026-11-01', outcome: 'kept' as const, reason: '' },
+    ];
+    assert.deepEqual(retentionCost([archive('5.0.0', 700), archive('5.1.0', 900)], decisions, 30), {
+      keepDays: 30,
+      versions: 1,
+      bytes: 700,
+    });
   });
 
   test('defaults to Pages limits: warn over 1 GiB, fail over 10 GiB', () => {

@@ -72,6 +72,8 @@ export interface ResultsService {
    * libraries retry 500/502/503/504 up to 5 times with 3 s+ backoff; 4xx fail at once.
    */
   failNext(method: string, status: number, times?: number): void;
+  /** Forgets the cache entries with `key`, as GitHub does when it evicts them; returns how many. */
+  evictCache(key: string): number;
   stop(): Promise<void>;
 }
 
@@ -144,6 +146,11 @@ export async function startResultsService(options: {
     methodsCalled: (service) =>
       requests.filter((r) => !service || r.service === service).map((r) => r.method),
     failNext: (method, status, times = 1) => void faults.set(method, { status, times }),
+    evictCache: (key) => {
+      const before = ctx.caches.length;
+      ctx.caches.splice(0, before, ...ctx.caches.filter((e) => e.key !== key));
+      return before - ctx.caches.length;
+    },
     stop: () =>
       (closing ??= new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -23,7 +23,7 @@ export function requireBundle(file: string): string {
 /** `node dist/cli.js mirror` for PLATFORMS against the fixture registry (its CA trusted by Node). */
 export function mirrorWithCli(
   world: World,
-  options: { lockfiles: readonly string[]; out: string; cacheDir?: string },
+  options: { lockfiles: readonly string[]; out: string; cacheDir?: string; extraArgs?: readonly string[] },
 ): Promise<ProcessResult> {
   const args = [
     requireBundle(DIST_CLI),
@@ -34,6 +34,7 @@ export function mirrorWithCli(
     ...PLATFORMS.flatMap((p) => ['--platform', p]),
     ...world.registry.upstreamArgs().flatMap((u) => ['--upstream', u]),
     ...(options.cacheDir ? ['--cache-dir', options.cacheDir] : []),
+    ...(options.extraArgs ?? []),
   ];
   return runProcess(process.execPath, args, {
     cwd: world.root,
