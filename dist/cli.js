@@ -48185,7 +48185,7 @@ module.exports.promise = queueAsPromised
 /***/ ((__webpack_module__, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(807);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1725);
 
 process.exitCode = await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .main */ .i)(process.argv.slice(2));
 
@@ -48194,7 +48194,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 807:
+/***/ 1725:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -48225,7 +48225,7 @@ class errors_RepoxyError extends Error {
     }
 }
 /** True for any error carrying a RepoxyError code, whichever bundle created it. */
-function isRepoxyError(err) {
+function errors_isRepoxyError(err) {
     return (typeof err === 'object' &&
         err !== null &&
         err.name === 'RepoxyError' &&
@@ -48586,14 +48586,14 @@ function parseHash(text) {
     return { scheme: text.slice(0, i), value: text.slice(i + 1) };
 }
 /** The usable subset of hashes (PreferredHashes, hash.go:311-329). */
-function preferredHashes(hashes) {
+function hash_preferredHashes(hashes) {
     return hashes.filter((h) => h.startsWith('h1:') || h.startsWith('zh:'));
 }
 /** Sorted, unique. */
 function normalizeHashes(hashes) {
     return [...new Set(hashes)].sort();
 }
-function zhHash(sha256Hex) {
+function hash_zhHash(sha256Hex) {
     return `zh:${sha256Hex.toLowerCase()}`;
 }
 
@@ -49461,7 +49461,9 @@ async function literalPath(given, cwd) {
         throw new errors_RepoxyError('IO', `cannot read lock file "${given}": ${err.message}`, { cause: err });
     });
     if (info === undefined) {
-        throw new errors_RepoxyError('LOCK_NOT_FOUND', `lock file "${given}" does not exist (looked in ${cwd})`);
+        // A relative path is resolved against cwd, so naming cwd helps; an absolute one is where we looked.
+        const where = external_node_path_.isAbsolute(given) ? '' : ` (looked in ${cwd})`;
+        throw new errors_RepoxyError('LOCK_NOT_FOUND', `lock file "${given}" does not exist${where}`);
     }
     if (!info.isFile()) {
         throw new errors_RepoxyError('LOCK_NOT_FOUND', `"${given}" is not a file: name the .terraform.lock.hcl inside it`);
@@ -49623,6 +49625,204 @@ function mirrorFileSize(f) {
     return Buffer.byteLength(f.text);
 }
 
+;// CONCATENATED MODULE: ./.build/src/mirror/manifest.js
+
+
+
+
+/** The provenance document at the root of every mirror (README "mirror.json"). */
+const manifest_MANIFEST_FILE = 'mirror.json';
+/** Bumped on any change a reader of an older version would misread. */
+const MANIFEST_SCHEMA_VERSION = 1;
+/**
+ * Builds the manifest from the same records VERSION.json is written from, so the two cannot disagree.
+ * `historyOf` gives each archive's lock files and dates; `today` is the build's UTC day.
+ */
+function buildManifest(packages, historyOf, today, keepDays) {
+    const metaOf = new Map(packages.map((p) => [p.record, p.meta]));
+    const archives = [];
+    for (const [dir, versions] of groupArchives(packages.map((p) => p.record))) {
+        for (const list of versions.values()) {
+            for (const r of list)
+                archives.push(manifestArchive(dir, r, metaOf.get(r), historyOf(r), today));
+        }
+    }
+    return { schemaVersion: MANIFEST_SCHEMA_VERSION, keepDays, archives };
+}
+function manifestArchive(dir, r, meta, history, today) {
+    const platform = formatPlatform(r.ref.platform);
+    return {
+        address: formatAddress(r.ref.address),
+        version: r.ref.version,
+        platform,
+        path: `${dir}/${packedArchiveName(r.ref.address, r.ref.version, platform)}`,
+        filename: r.filename,
+        size: r.size,
+        h1: r.h1,
+        zh: r.zh,
+        downloadUrl: r.downloadUrl,
+        shasumsUrl: meta.shasumsUrl,
+        shasumsSignatureUrl: meta.shasumsSignatureUrl,
+        signingKeyIds: r.verification.signingKeyId ? [r.verification.signingKeyId] : [],
+        verification: r.verification,
+        lockfiles: [...history.lockfiles].sort(),
+        firstPublished: history.firstPublished,
+        lastPublished: today,
+        lastLocked: history.lastLocked,
+    };
+}
+/** `mirror.json`: canonical JSON (sorted keys, archives in mirror order), byte-identical for equal input. */
+function manifestDocument(manifest) {
+    return canonicalJson(manifest);
+}
+
+;// CONCATENATED MODULE: ./.build/src/mirror/manifest-read.js
+
+
+
+
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+const ZH = /^zh:[0-9a-f]{64}$/;
+const H1 = /^h1:[A-Za-z0-9+/]{43}=$/;
+/** Parses mirror.json text; never throws: a document it cannot use is all problems and no archives. */
+function manifest_read_readManifest(text) {
+    let doc;
+    try {
+        doc = JSON.parse(text);
+    }
+    catch (err) {
+        return { archives: [], problems: [`is not valid JSON (${err.message})`] };
+    }
+    if (!isObject(doc) || !Array.isArray(doc['archives']))
+        return { archives: [], problems: ['has no "archives" list'] };
+    if (doc['schemaVersion'] !== MANIFEST_SCHEMA_VERSION)
+        return {
+            archives: [],
+            problems: [
+                `has schemaVersion ${String(doc['schemaVersion'])}; this build reads ${MANIFEST_SCHEMA_VERSION}`,
+            ],
+        };
+    const archives = [];
+    const problems = [];
+    for (const [i, raw] of doc['archives'].entries()) {
+        const read = readArchive(raw);
+        if (typeof read === 'string')
+            problems.push(`archives[${i}]: ${read}`);
+        else
+            archives.push(read);
+    }
+    return { archives, problems };
+}
+/** One archive entry, or the reason it cannot be used. */
+function readArchive(raw) {
+    if (!isObject(raw))
+        return 'is not an object';
+    const a = raw;
+    const address = typeof a.address === 'string' ? addressOf(a.address) : undefined;
+    if (!address)
+        return `address ${JSON.stringify(a.address)} is not a provider address`;
+    if (typeof a.version !== 'string' || !parseCanonicalVersion(a.version))
+        return `version ${JSON.stringify(a.version)} is not a canonical version`;
+    let platform;
+    try {
+        platform = parsePlatform(String(a.platform));
+    }
+    catch {
+        return `platform ${JSON.stringify(a.platform)} is not os_arch`;
+    }
+    if (typeof a.h1 !== 'string' || !H1.test(a.h1))
+        return `h1 ${JSON.stringify(a.h1)} is not an h1: hash`;
+    if (typeof a.zh !== 'string' || !ZH.test(a.zh))
+        return `zh ${JSON.stringify(a.zh)} is not a zh: hash`;
+    if (typeof a.path !== 'string' || typeof a.size !== 'number' || !Number.isSafeInteger(a.size))
+        return 'needs a "path" string and a whole "size"';
+    for (const day of [a.firstPublished, a.lastLocked])
+        if (typeof day !== 'string' || !DAY.test(day))
+            return `${JSON.stringify(day)} is not a day (YYYY-MM-DD)`;
+    return {
+        ref: { address, version: a.version, platform },
+        path: a.path,
+        size: a.size,
+        h1: a.h1,
+        zh: a.zh,
+        firstPublished: a.firstPublished,
+        lastLocked: a.lastLocked,
+    };
+}
+function addressOf(text) {
+    const checked = checkLockLabel(text);
+    return checked.ok &&
+        `${checked.address.hostname}/${checked.address.namespace}/${checked.address.type}` === text
+        ? checked.address
+        : undefined;
+}
+function isObject(v) {
+    return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+;// CONCATENATED MODULE: ./.build/src/mirror/previous.js
+
+
+
+/** Where the store keeps a copy of the last mirror.json it was built into (untrusted, like the store). */
+const STORE_STATE_REF = 'state/mirror.json';
+/** A published mirror.json is larger than a registry document: one record per archive. */
+const MAX_MANIFEST_BYTES = 64 * 1024 * 1024;
+/**
+ * The previous build's archives: the store's copy of its mirror.json, else the mirror.json of the
+ * published mirror at `mirrorUrl` (fetched over HTTPS with the engine's client; 404 means a first
+ * publication). Only candidates: every version kept is fetched again and verified. Unusable entries
+ * are warnings, and so is a published mirror that cannot be read (fail soft, as the cache does: the
+ * store's state, when present, is read first, so this only matters when the cache was evicted too).
+ */
+async function loadPreviousMirror(store, mirrorUrl, http, report) {
+    const stored = store ? await readStoredState(store, report) : undefined;
+    if (stored)
+        return parsed('store', stored.toString('utf8'), report);
+    if (!mirrorUrl)
+        return { source: 'none', archives: [] };
+    const url = new URL(manifest_MANIFEST_FILE, mirrorUrl.endsWith('/') ? mirrorUrl : `${mirrorUrl}/`).href;
+    try {
+        const { bytes } = await http.getBytes(url, { maxBytes: MAX_MANIFEST_BYTES });
+        return parsed(url, bytes.toString('utf8'), report);
+    }
+    catch (err) {
+        if (errors_isRepoxyError(err) && err.code === 'UPSTREAM_NOT_FOUND') {
+            report({ type: 'debug', message: `${url}: not found; no previous mirror to keep versions from` });
+            return { source: 'none', archives: [] };
+        }
+        if (!errors_isRepoxyError(err))
+            throw err;
+        report({
+            type: 'warning',
+            message: `reading the published mirror's ${manifest_MANIFEST_FILE} failed (${err.message}); no version it published is ` +
+                'kept in this build beyond what the lock files lock',
+        });
+        return { source: 'none', archives: [] };
+    }
+}
+/** The store's state file; one the store cannot vouch for as a regular file is a warning and no state. */
+async function readStoredState(store, report) {
+    try {
+        return await store.readRef(STORE_STATE_REF);
+    }
+    catch (err) {
+        if (!errors_isRepoxyError(err) || (err.code !== 'STORE_CORRUPT' && err.code !== 'IO'))
+            throw err;
+        report({
+            type: 'warning',
+            message: `the store's ${STORE_STATE_REF} is unusable (${err.message}); ignored`,
+        });
+        return undefined;
+    }
+}
+function parsed(source, text, report) {
+    const read = manifest_read_readManifest(text);
+    for (const p of read.problems.slice(0, 20))
+        report({ type: 'warning', message: `previous ${manifest_MANIFEST_FILE} (${source}) ${p}; ignored` });
+    return { source, archives: read.archives };
+}
+
 ;// CONCATENATED MODULE: ./.build/src/mirror/registry-view.js
 
 
@@ -49730,6 +49930,197 @@ function groupBy(items, key) {
         out.set(k, list);
     }
     return out;
+}
+
+;// CONCATENATED MODULE: ./.build/src/plan/patterns.js
+/**
+ * Provider include/exclude patterns with OpenTofu's rules (PROTOCOL.md §1.1;
+ * internal/getproviders/multi_source.go ParseMultiSourceMatchingPatterns, CanHandleProvider).
+ */
+
+
+
+const WILDCARD = '*';
+/**
+ * Parses `HOST/NS/TYPE` or `NS/TYPE` (host registry.opentofu.org). Wildcards only right to left:
+ * `*` may stand for the type, for namespace and type, or for all three. Normalizes case like
+ * OpenTofu. Throws INPUT_INVALID naming the pattern.
+ */
+function parseProviderPattern(text) {
+    const parts = text.split('/');
+    if (parts.length < 2 || parts.length > 3) {
+        throw patterns_invalid(text, 'must have either two or three slash-separated segments: NAMESPACE/TYPE or HOST/NAMESPACE/TYPE');
+    }
+    const hostname = parts.length === 3 ? patternHost(text, parts.shift()) : DEFAULT_OPENTOFU_HOST;
+    const [ns, type] = parts;
+    const namespace = patternPart(text, ns, 'namespace');
+    const typeName = patternPart(text, type, 'provider type');
+    if (hostname === WILDCARD && !(namespace === WILDCARD && typeName === WILDCARD)) {
+        throw patterns_invalid(text, 'the hostname can be a wildcard only if both namespace and provider type are also wildcards');
+    }
+    if (namespace === WILDCARD && typeName !== WILDCARD) {
+        throw patterns_invalid(text, 'the namespace can be a wildcard only if the provider type is also a wildcard');
+    }
+    return { text, hostname, namespace, type: typeName };
+}
+function matchesPattern(pattern, address) {
+    return ((pattern.hostname === WILDCARD || pattern.hostname === address.hostname) &&
+        (pattern.namespace === WILDCARD || pattern.namespace === address.namespace) &&
+        (pattern.type === WILDCARD || pattern.type === address.type));
+}
+/** Included when `include` is empty or one matches, and no `exclude` matches: exclusion wins. */
+function isSelected(address, include, exclude) {
+    if (exclude.some((p) => matchesPattern(p, address)))
+        return false;
+    return include.length === 0 || include.some((p) => matchesPattern(p, address));
+}
+function patternHost(text, given) {
+    if (given === WILDCARD)
+        return WILDCARD;
+    const host = normalizeHostname(given);
+    if (!host.ok)
+        throw patterns_invalid(text, `invalid hostname "${given}": ${host.reason}`);
+    return host.value;
+}
+function patternPart(text, given, what) {
+    if (given === WILDCARD)
+        return WILDCARD;
+    const part = normalizeProviderPart(given);
+    if (!part.ok)
+        throw patterns_invalid(text, `invalid ${what} "${given}": must be the wildcard * or a name that ${part.reason}`);
+    return part.value;
+}
+function patterns_invalid(text, why) {
+    return new errors_RepoxyError('INPUT_INVALID', `invalid provider pattern "${text}": ${why}`);
+}
+
+;// CONCATENATED MODULE: ./.build/src/mirror/retention.js
+
+
+
+
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+/** The build's UTC day: mirror.json dates are days, so a rebuild on the same day is byte-identical. */
+function utcDay(now) {
+    return now.toISOString().slice(0, 10);
+}
+/**
+ * Decides, from the previous mirror's archives (untrusted: only candidates), which provider versions
+ * the current lock files no longer lock stay published: those last locked at most `keepDays` days ago
+ * and still selected by include/exclude. Pure.
+ */
+function decideRetention(previous, plan, o) {
+    const current = new Set(plan.providers.map((p) => versionKey(p.address, p.version)));
+    const include = o.include.map(parseProviderPattern);
+    const exclude = o.exclude.map(parseProviderPattern);
+    const kept = [];
+    const decisions = [];
+    for (const [key, archives] of byVersion(previous)) {
+        if (current.has(key))
+            continue;
+        const { address, version } = archives[0].ref;
+        const lastLocked = clampDay(archives
+            .map((a) => a.lastLocked)
+            .sort()
+            .at(-1), o.today);
+        const age = Math.round((Date.parse(o.today) - Date.parse(lastLocked)) / DAY_MS);
+        const decide = (outcome, reason) => decisions.push({ address, version, lastLocked, outcome, reason });
+        if (!isSelected(address, include, exclude))
+            decide('dropped', 'no longer selected by include/exclude');
+        else if (o.keepDays === 0)
+            decide('dropped', 'keep-days is 0: only what the lock files lock is published');
+        else if (age > o.keepDays)
+            decide('dropped', `last locked ${lastLocked}, ${age} day(s) ago: past keep-days ${o.keepDays}`);
+        else {
+            decide('kept', `last locked ${lastLocked} (${age} day(s) ago); kept through ${addDays(lastLocked, o.keepDays)}`);
+            kept.push({ address, version, constraints: null, hashes: [], lockfiles: [] });
+        }
+    }
+    const previousByRef = new Map(previous.map((a) => [refKey(a.ref), a]));
+    return { kept, decisions: decisions.sort(compareDecisions), previous: previousByRef };
+}
+/** The plan with the kept versions added (sorted by address then version, as plans are). */
+function withKept(plan, kept) {
+    const providers = [...plan.providers, ...kept].sort((a, b) => formatAddress(a.address).localeCompare(formatAddress(b.address)) ||
+        compareVersionText(a.version, b.version));
+    return { platforms: plan.platforms, providers };
+}
+/**
+ * Fails closed when a kept archive's verified bytes differ from what the previous mirror published
+ * for it: clients whose lock files recorded the old hashes would refuse it, and upstream changing a
+ * released version is what an attack looks like. Throws VERIFY_KEPT_CHANGED naming every such archive.
+ */
+function assertKeptUnchanged(records, retention) {
+    const kept = new Set(retention.kept.map((p) => versionKey(p.address, p.version)));
+    const changed = records.filter((r) => {
+        const before = retention.previous.get(refKey(r.ref));
+        return (kept.has(versionKey(r.ref.address, r.ref.version)) &&
+            before &&
+            (before.zh !== r.zh || before.h1 !== r.h1));
+    });
+    if (changed.length === 0)
+        return;
+    const lines = changed.map((r) => {
+        const before = retention.previous.get(refKey(r.ref));
+        return `  - ${refKey(r.ref)}: published before as ${before.zh}, upstream now serves ${r.zh}`;
+    });
+    throw new errors_RepoxyError('VERIFY_KEPT_CHANGED', `${changed.length} kept archive(s) changed upstream since the mirror published them; nothing was published:\n` +
+        `${lines.join('\n')}\nIf the change is legitimate, lock the version again (or drop it with keep-days 0).`);
+}
+/** `address version` of each kept provider version. */
+function keptKeys(kept) {
+    return new Set(kept.map((p) => versionKey(p.address, p.version)));
+}
+/** The decisions after the build: a kept version that got no archive (gone upstream) is dropped. */
+function settleKept(decisions, records) {
+    const published = new Set(records.map((r) => versionKey(r.ref.address, r.ref.version)));
+    return decisions.map((d) => d.outcome === 'kept' && !published.has(versionKey(d.address, d.version))
+        ? { ...d, outcome: 'dropped', reason: 'no longer served upstream (or none of the platforms)' }
+        : d);
+}
+/** The kept versions the settled decisions still keep (those upstream still serves). */
+function stillKept(kept, decisions) {
+    const keep = new Set(decisions.filter((d) => d.outcome === 'kept').map((d) => versionKey(d.address, d.version)));
+    return kept.filter((p) => keep.has(versionKey(p.address, p.version)));
+}
+/** Lock files and dates of each archive for mirror.json: current versions locked today, kept ones carried. */
+function historyFor(plan, retention, today) {
+    const lockfiles = new Map(plan.providers.map((p) => [versionKey(p.address, p.version), p.lockfiles]));
+    const lastLocked = new Map(retention.decisions.map((d) => [versionKey(d.address, d.version), d.lastLocked]));
+    return (r) => {
+        const key = versionKey(r.ref.address, r.ref.version);
+        return {
+            lockfiles: lockfiles.get(key) ?? [],
+            firstPublished: retention.previous.get(refKey(r.ref))?.firstPublished ?? today,
+            lastLocked: lockfiles.has(key) ? today : (lastLocked.get(key) ?? today),
+        };
+    };
+}
+function byVersion(archives) {
+    const out = new Map();
+    for (const a of archives) {
+        const key = versionKey(a.ref.address, a.ref.version);
+        out.set(key, [...(out.get(key) ?? []), a]);
+    }
+    return out;
+}
+/** A day after `today` (a clock gone wrong, or a doctored manifest) counts as today. */
+function clampDay(day, today) {
+    return day > today ? today : day;
+}
+function addDays(day, days) {
+    return utcDay(new Date(Date.parse(day) + days * DAY_MS));
+}
+function versionKey(address, version) {
+    return `${formatAddress(address)} ${version}`;
+}
+function refKey(ref) {
+    return `${formatAddress(ref.address)} ${ref.version} ${formatPlatform(ref.platform)}`;
+}
+function compareDecisions(a, b) {
+    return (formatAddress(a.address).localeCompare(formatAddress(b.address)) ||
+        compareVersionText(a.version, b.version));
 }
 
 // EXTERNAL MODULE: external "node:crypto"
@@ -49878,68 +50269,6 @@ function isProcessAlive(pid) {
     }
 }
 
-;// CONCATENATED MODULE: ./.build/src/plan/patterns.js
-/**
- * Provider include/exclude patterns with OpenTofu's rules (PROTOCOL.md §1.1;
- * internal/getproviders/multi_source.go ParseMultiSourceMatchingPatterns, CanHandleProvider).
- */
-
-
-
-const WILDCARD = '*';
-/**
- * Parses `HOST/NS/TYPE` or `NS/TYPE` (host registry.opentofu.org). Wildcards only right to left:
- * `*` may stand for the type, for namespace and type, or for all three. Normalizes case like
- * OpenTofu. Throws INPUT_INVALID naming the pattern.
- */
-function parseProviderPattern(text) {
-    const parts = text.split('/');
-    if (parts.length < 2 || parts.length > 3) {
-        throw patterns_invalid(text, 'must have either two or three slash-separated segments: NAMESPACE/TYPE or HOST/NAMESPACE/TYPE');
-    }
-    const hostname = parts.length === 3 ? patternHost(text, parts.shift()) : DEFAULT_OPENTOFU_HOST;
-    const [ns, type] = parts;
-    const namespace = patternPart(text, ns, 'namespace');
-    const typeName = patternPart(text, type, 'provider type');
-    if (hostname === WILDCARD && !(namespace === WILDCARD && typeName === WILDCARD)) {
-        throw patterns_invalid(text, 'the hostname can be a wildcard only if both namespace and provider type are also wildcards');
-    }
-    if (namespace === WILDCARD && typeName !== WILDCARD) {
-        throw patterns_invalid(text, 'the namespace can be a wildcard only if the provider type is also a wildcard');
-    }
-    return { text, hostname, namespace, type: typeName };
-}
-function matchesPattern(pattern, address) {
-    return ((pattern.hostname === WILDCARD || pattern.hostname === address.hostname) &&
-        (pattern.namespace === WILDCARD || pattern.namespace === address.namespace) &&
-        (pattern.type === WILDCARD || pattern.type === address.type));
-}
-/** Included when `include` is empty or one matches, and no `exclude` matches: exclusion wins. */
-function isSelected(address, include, exclude) {
-    if (exclude.some((p) => matchesPattern(p, address)))
-        return false;
-    return include.length === 0 || include.some((p) => matchesPattern(p, address));
-}
-function patternHost(text, given) {
-    if (given === WILDCARD)
-        return WILDCARD;
-    const host = normalizeHostname(given);
-    if (!host.ok)
-        throw patterns_invalid(text, `invalid hostname "${given}": ${host.reason}`);
-    return host.value;
-}
-function patternPart(text, given, what) {
-    if (given === WILDCARD)
-        return WILDCARD;
-    const part = normalizeProviderPart(given);
-    if (!part.ok)
-        throw patterns_invalid(text, `invalid ${what} "${given}": must be the wildcard * or a name that ${part.reason}`);
-    return part.value;
-}
-function patterns_invalid(text, why) {
-    return new errors_RepoxyError('INPUT_INVALID', `invalid provider pattern "${text}": ${why}`);
-}
-
 ;// CONCATENATED MODULE: ./.build/src/plan/format.js
 /** Renderings of a Plan: the `plan.json` document and a table for people. */
 
@@ -50015,6 +50344,17 @@ function buildPlan(files, options) {
     const exclude = options.exclude.map(parseProviderPattern);
     const merged = mergeProviders(files, include, exclude);
     return { platforms: uniquePlatforms(options.platforms), providers: merged.map(toPlanned) };
+}
+/**
+ * The include patterns (as given) that select no provider locked in any of `files`, whatever the
+ * exclude patterns: most likely a typo, which would otherwise narrow the plan without a word.
+ */
+function unmatchedIncludes(files, include) {
+    const locked = files.flatMap((f) => f.providers.map((p) => p.address));
+    return include.filter((text) => {
+        const pattern = parseProviderPattern(text);
+        return !locked.some((address) => isSelected(address, [pattern], []));
+    });
 }
 /** Every package the plan needs: each provider version for each platform, in plan order. */
 function packagesOf(plan) {
@@ -50331,7 +50671,7 @@ class CachedSource {
             return parseDownloadDoc(stored.document, ref, stored.downloadUrl);
         }
         catch (err) {
-            const why = isRepoxyError(err) || err instanceof Error ? err.message : String(err);
+            const why = errors_isRepoxyError(err) || err instanceof Error ? err.message : String(err);
             throw new errors_RepoxyError('STORE_CORRUPT', `${rel} is not a download document (${why})`);
         }
     }
@@ -77864,7 +78204,7 @@ class Blake2b {
 }
 
 
-function openpgp_createHash(outlen, key, salt, personal) {
+function createHash(outlen, key, salt, personal) {
   if (outlen > OUTBYTES_MAX) throw new Error(`outlen must be at most ${OUTBYTES_MAX} (given: ${outlen})`)
 
   return new Blake2b(outlen, key, salt, personal)
@@ -77932,7 +78272,7 @@ function H_(outlen, X, res) {
   V1_in.set(X, 4);
   if (outlen <= 64) {
     // H'^T(A) = H^T(LE32(T)||A)
-    openpgp_createHash(outlen).update(V1_in).digest(res);
+    createHash(outlen).update(V1_in).digest(res);
     return res
   }
 
@@ -77946,12 +78286,12 @@ function H_(outlen, X, res) {
   // V_{r+1} = H^(T-32*r)(V_{r})
   // H'^T(X) = W_1 || W_2 || ... || W_r || V_{r+1}
   for (let i = 0; i < r; i++) {
-    openpgp_createHash(64).update(i === 0 ? V1_in : V).digest(V);
+    createHash(64).update(i === 0 ? V1_in : V).digest(V);
     // store W_i in result buffer already
     res.set(V.subarray(0, 32), i*32);
   }
   // V_{r+1}
-  const V_r1 = new Uint8Array(openpgp_createHash(outlen - 32*r).update(V).digest());
+  const V_r1 = new Uint8Array(createHash(outlen - 32*r).update(V).digest());
   res.set(V_r1, r*32);
 
   return res;
@@ -78160,7 +78500,7 @@ function argon2id(params, { memory, instance: wasmInstance }) {
 }
 
 function getH0(ctx) {
-  const H = openpgp_createHash(ARGON2_PREHASH_DIGEST_LENGTH);
+  const H = createHash(ARGON2_PREHASH_DIGEST_LENGTH);
   const ZERO32 = new Uint8Array(4);
   const params = new Uint8Array(24);
   LE32(params, ctx.lanes, 0);
@@ -79071,7 +79411,7 @@ function zhHashesFromSums(bytes) {
         const [checksum] = fields;
         if (fields.length < 2 || checksum === undefined || !SHA256_HEX.test(checksum))
             return [];
-        hashes.push(zhHash(checksum));
+        hashes.push(hash_zhHash(checksum));
     }
     return normalizeHashes(hashes);
 }
@@ -79113,7 +79453,7 @@ async function inContext(ref, check, run) {
     }
 }
 function withContext(ref, check, err) {
-    if (!isRepoxyError(err))
+    if (!errors_isRepoxyError(err))
         return err;
     return new errors_RepoxyError(err.code, `${describePackage(ref)}: ${check} check failed: ${err.message}`, {
         detail: err.detail,
@@ -79139,7 +79479,7 @@ function checkRegistryPackages(e) {
     if (size !== e.download.size) {
         throw new errors_RepoxyError('VERIFY_PACKAGE_SIZE', `expected package_size ${size} bytes, downloaded ${e.download.size} bytes`);
     }
-    const expected = zhHash(e.meta.shasum);
+    const expected = hash_zhHash(e.meta.shasum);
     const zh = entry.hashes.filter((h) => h.startsWith('zh:'));
     const wrong = zh.find((h) => h !== expected);
     if (zh.length === 0 || wrong !== undefined) {
@@ -79176,8 +79516,8 @@ function requirePlatformFilename(meta) {
 }
 // PROTOCOL.md §2.4 step 3 (archiveHashAuthentication).
 function checkShasum(e) {
-    const expected = zhHash(e.meta.shasum);
-    const actual = zhHash(e.download.sha256);
+    const expected = hash_zhHash(e.meta.shasum);
+    const actual = hash_zhHash(e.download.sha256);
     if (actual !== expected) {
         throw new errors_RepoxyError('VERIFY_SHASUM', `archive has incorrect checksum: expected ${expected}, actual ${actual}`);
     }
@@ -79229,11 +79569,11 @@ function checkLockHash(e) {
             detail: 'the lock files record no hashes for this version',
         };
     }
-    const usable = new Set(preferredHashes(e.lockHashes));
+    const usable = new Set(hash_preferredHashes(e.lockHashes));
     if (usable.size === 0) {
         throw new errors_RepoxyError('VERIFY_LOCK_HASH', `the lock files record only [${e.lockHashes.join(', ')}]; OpenTofu does not support any of these checksum formats (expected h1: or zh:)`);
     }
-    const zh = zhHash(e.download.sha256);
+    const zh = hash_zhHash(e.download.sha256);
     if (!e.zipHashes)
         throw new Error('internal: no zip hashes for an archive that passed the shasum check');
     const { h1Zip, h1Unpacked } = e.zipHashes;
@@ -79264,6 +79604,34 @@ var external_node_stream_ = __nccwpck_require__(7075);
 var external_node_zlib_ = __nccwpck_require__(8522);
 // EXTERNAL MODULE: ./node_modules/yauzl/index.js
 var yauzl = __nccwpck_require__(663);
+;// CONCATENATED MODULE: ./.build/src/verify/zip-format.js
+
+const zip_format_DEFAULT_ZIP_LIMITS = {
+    maxEntries: 10_000,
+    maxTotalUncompressedBytes: 4 * 1024 ** 3,
+    maxCompressionRatio: 1000,
+    compressionRatioMinBytes: 1024 ** 2,
+};
+const CRC_TABLE = Uint32Array.from({ length: 256 }, (_, n) => {
+    let c = n;
+    for (let k = 0; k < 8; k++)
+        c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    return c >>> 0;
+});
+/** CRC-32 as zip uses it, continuing from `previous`; table-based where zlib.crc32 is missing (Node < 20.15). */
+function crc32(data, previous = 0) {
+    if (typeof external_node_zlib_.crc32 === 'function')
+        return external_node_zlib_.crc32(data, previous) >>> 0;
+    return crc32Table(data, previous);
+}
+/** The portable CRC-32 (exported so tests can compare it with zlib's). */
+function crc32Table(data, previous = 0) {
+    let c = (previous ^ 0xffffffff) >>> 0;
+    for (const byte of data)
+        c = CRC_TABLE[(c ^ byte) & 0xff] ^ (c >>> 8);
+    return (c ^ 0xffffffff) >>> 0;
+}
+
 ;// CONCATENATED MODULE: ./.build/src/verify/zip-entries.js
 
 
@@ -79272,12 +79640,7 @@ var yauzl = __nccwpck_require__(663);
 
 
 
-const zip_entries_DEFAULT_ZIP_LIMITS = {
-    maxEntries: 10_000,
-    maxTotalUncompressedBytes: 4 * 1024 ** 3,
-    maxCompressionRatio: 1000,
-    compressionRatioMinBytes: 1024 ** 2,
-};
+
 /** Output bytes per inflate step (zlib's default is 16 KiB). */
 const INFLATE_CHUNK_BYTES = 256 * 1024;
 const EMPTY_SHA256 = (0,external_node_crypto_.createHash)('sha256').digest('hex');
@@ -79289,7 +79652,7 @@ const FLAG_DATA_DESCRIPTOR = 0x0008;
  * hash and install: unsafe names (PROTOCOL.md §1.9), exceeded limits, corrupt data. Throws IO when
  * the file cannot be opened.
  */
-async function digestZipEntries(path, limits = zip_entries_DEFAULT_ZIP_LIMITS) {
+async function digestZipEntries(path, limits = zip_format_DEFAULT_ZIP_LIMITS) {
     const zip = await openZip(path);
     try {
         if (zip.entryCount > limits.maxEntries) {
@@ -79308,7 +79671,7 @@ async function digestZipEntries(path, limits = zip_entries_DEFAULT_ZIP_LIMITS) {
         return digests;
     }
     catch (err) {
-        throw isRepoxyError(err) ? err : badZip(path, err.message, err);
+        throw errors_isRepoxyError(err) ? err : badZip(path, err.message, err);
     }
     finally {
         zip.close();
@@ -79322,7 +79685,7 @@ async function digestZipEntries(path, limits = zip_entries_DEFAULT_ZIP_LIMITS) {
  * directory (OpenTofu's, yauzl) reads exactly the bytes that were hashed. Undefined when anything
  * differs or fails: the caller then runs `digestZipEntries`, which reports the precise error.
  */
-async function confirmStreamedEntries(path, streamed, limits = zip_entries_DEFAULT_ZIP_LIMITS) {
+async function confirmStreamedEntries(path, streamed, limits = zip_format_DEFAULT_ZIP_LIMITS) {
     let zip;
     try {
         zip = await openZip(path);
@@ -79531,25 +79894,6 @@ function kindOf(entry) {
 function endsWithSlash(name) {
     return name.length > 0 && name[name.length - 1] === SLASH;
 }
-const CRC_TABLE = Uint32Array.from({ length: 256 }, (_, n) => {
-    let c = n;
-    for (let k = 0; k < 8; k++)
-        c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    return c >>> 0;
-});
-/** CRC-32 as zip uses it, continuing from `previous`; table-based where zlib.crc32 is missing (Node < 20.15). */
-function crc32(data, previous = 0) {
-    if (typeof external_node_zlib_.crc32 === 'function')
-        return external_node_zlib_.crc32(data, previous) >>> 0;
-    return crc32Table(data, previous);
-}
-/** The portable CRC-32 (exported so tests can compare it with zlib's). */
-function crc32Table(data, previous = 0) {
-    let c = (previous ^ 0xffffffff) >>> 0;
-    for (const byte of data)
-        c = CRC_TABLE[(c ^ byte) & 0xff] ^ (c >>> 8);
-    return (c ^ 0xffffffff) >>> 0;
-}
 
 ;// CONCATENATED MODULE: ./.build/src/verify/zh.js
 
@@ -79560,14 +79904,14 @@ function crc32Table(data, previous = 0) {
  * This is the value behind `zh:` (PROTOCOL.md §4.2). Throws IO when the file cannot be read.
  */
 async function zh_sha256File(path) {
-    const hash = createHash('sha256');
+    const hash = (0,external_node_crypto_.createHash)('sha256');
     try {
         // 1 MiB reads: each read is a thread-pool round trip; 64 KiB reads cost twice the time (BENCHMARKS.md).
-        for await (const chunk of createReadStream(path, { highWaterMark: 1024 * 1024 }))
+        for await (const chunk of (0,external_node_fs_namespaceObject.createReadStream)(path, { highWaterMark: 1024 * 1024 }))
             hash.update(chunk);
     }
     catch (cause) {
-        throw new RepoxyError('IO', `cannot read ${path} to compute its sha256: ${cause.message}`, {
+        throw new errors_RepoxyError('IO', `cannot read ${path} to compute its sha256: ${cause.message}`, {
             cause,
         });
     }
@@ -79575,6 +79919,7 @@ async function zh_sha256File(path) {
 }
 
 ;// CONCATENATED MODULE: ./.build/src/verify/h1.js
+
 
 
 
@@ -79611,7 +79956,7 @@ function hash1OfRawNames(files) {
  * Both `h1:` values of the zip at `path` in one streaming pass. Throws VERIFY_BAD_ZIP when it is not
  * a zip, exceeds `limits`, holds an unsafe name, or would not unpack (a path both file and directory).
  */
-async function hashZip(path, limits = zip_entries_DEFAULT_ZIP_LIMITS) {
+async function hashZip(path, limits = zip_format_DEFAULT_ZIP_LIMITS) {
     return zipHashesOf(await digestZipEntries(path, limits), path);
 }
 /**
@@ -79619,7 +79964,7 @@ async function hashZip(path, limits = zip_entries_DEFAULT_ZIP_LIMITS) {
  * saw while the file was written. Returns what `hashZip` would, or undefined when the streaming pass
  * gave up or the central directory does not confirm it: then call `hashZip`, which reports the precise error.
  */
-async function hashStreamedZip(path, streamed, limits = zip_entries_DEFAULT_ZIP_LIMITS) {
+async function hashStreamedZip(path, streamed, limits = zip_format_DEFAULT_ZIP_LIMITS) {
     if (!streamed.ok)
         return undefined;
     const entries = await confirmStreamedEntries(path, streamed.entries, limits);
@@ -79657,7 +80002,7 @@ function notesOn(entries) {
     return notes;
 }
 /** HashZip of the zip at `path` (PROTOCOL.md §4.1). Throws as `hashZip`. */
-async function h1OfZip(path, limits = DEFAULT_ZIP_LIMITS) {
+async function h1_h1OfZip(path, limits = zip_format_DEFAULT_ZIP_LIMITS) {
     return (await hashZip(path, limits)).h1Zip;
 }
 /** HashDir of what `tofu init` would unpack from the zip at `path` (PROTOCOL.md §1.9, §1.10). */
@@ -79784,7 +80129,7 @@ class StreamingZipHasher {
     #done = [];
     #totalUncompressed = 0;
     #full;
-    constructor(limits = zip_entries_DEFAULT_ZIP_LIMITS) {
+    constructor(limits = zip_format_DEFAULT_ZIP_LIMITS) {
         this.#limits = limits;
     }
     /** Feeds the next bytes of the zip. False: call `drained()` before writing more. */
@@ -80015,16 +80360,16 @@ function chainOptionsFrom(env) {
  * version's lock-file hashes, names the hash and the lock files; else undefined.
  */
 function lockAnchor(provider, measured) {
-    const usable = new Set(preferredHashes(provider.hashes));
+    const usable = new Set(hash_preferredHashes(provider.hashes));
     const { h1Zip, h1Unpacked } = measured.zipHashes;
-    const matched = [zhHash(measured.sha256), h1Zip, h1Unpacked].find((h) => usable.has(h));
+    const matched = [hash_zhHash(measured.sha256), h1Zip, h1Unpacked].find((h) => usable.has(h));
     if (!matched)
         return undefined;
     return `${matched} is locked by ${provider.lockfiles.join(', ')}`;
 }
 /** True when the lock files record a usable hash for the version (an archive must then match one). */
 function lockPinsVersion(provider) {
-    return preferredHashes(provider.hashes).length > 0;
+    return hash_preferredHashes(provider.hashes).length > 0;
 }
 /**
  * Whether stored metadata may stand beside a LOCK-ANCHORED archive in the registry view (it proves
@@ -80042,7 +80387,7 @@ async function selfConsistent(provider, meta, sums, measured, options) {
     if (unlocked) {
         const why = `SHA256SUMS lists ${unlocked}, which no lock file records`;
         // A lock recording zh: (from SHA256SUMS) records all of them; one with only h1: cannot vouch for it.
-        return locked.has(zhHash(measured.sha256)) ? { failed: why } : { unanchored: why };
+        return locked.has(hash_zhHash(measured.sha256)) ? { failed: why } : { unanchored: why };
     }
     const expected = archiveFilename(meta);
     if (meta.filename !== expected)
@@ -80054,7 +80399,7 @@ async function selfConsistent(provider, meta, sums, measured, options) {
         return { chain: await verifyArchive(evidence(provider, meta, sums, measured, options)) };
     }
     catch (err) {
-        if (!isRepoxyError(err) || !err.code.startsWith('VERIFY_'))
+        if (!errors_isRepoxyError(err) || !err.code.startsWith('VERIFY_'))
             throw err;
         return { failed: err.message };
     }
@@ -80161,7 +80506,7 @@ async function download_archive_zipHashesOf(dl, meta, ctx) {
     }
     catch (err) {
         await (0,promises_.rm)(file, { force: true });
-        if (!isRepoxyError(err) || err.code !== 'VERIFY_BAD_ZIP')
+        if (!errors_isRepoxyError(err) || err.code !== 'VERIFY_BAD_ZIP')
             throw err;
         const message = `${describePackage(meta.ref)}: ${err.message.replaceAll(file, `archive ${meta.filename}`)}`;
         throw new errors_RepoxyError('VERIFY_BAD_ZIP', message, { detail: err.detail, cause: err });
@@ -80265,6 +80610,13 @@ class Store {
                     throw e; // a concurrent write made it
             });
         }
+    }
+    /**
+     * Removes a directory of the store with everything under it (pruning); like `removeRef`, nothing is
+     * removed through a directory that leads outside the store, and a link is removed, not followed.
+     */
+    async removeTree(rel) {
+        await this.removeRef(rel);
     }
     /** A fresh path under `tmp/` on the store's filesystem (so `admitArchive` can rename). */
     tmpPath() {
@@ -80393,7 +80745,7 @@ async function hashAgain(file, rel) {
         return await hashZip(file);
     }
     catch (err) {
-        if (!isRepoxyError(err))
+        if (!errors_isRepoxyError(err))
             throw err;
         throw new errors_RepoxyError('STORE_CORRUPT', `the store entry ${rel} is not an installable zip (${err.message})`, {
             cause: err,
@@ -80438,7 +80790,7 @@ async function fetchFresh(ref, source) {
 }
 async function agreeingStoredDocument(ref, anchor, source) {
     const meta = await source.candidateMeta(ref).catch((err) => {
-        if (isRepoxyError(err) && err.code === 'STORE_CORRUPT')
+        if (errors_isRepoxyError(err) && err.code === 'STORE_CORRUPT')
             return undefined;
         throw err;
     });
@@ -80534,7 +80886,7 @@ async function upstreamAnchored(ref, provider, measured, ctx, fresh) {
     if (stored) {
         // Anchor: SHA256SUMS (and keys) fetched in this run; the stored bytes hash to its line for this file.
         const verified = await verifyAgainstUpstream(provider, meta, sums, stored, chainOptionsFrom(ctx.env)).catch((err) => {
-            if (storedDocument && isRepoxyError(err) && err.code.startsWith('VERIFY_'))
+            if (storedDocument && errors_isRepoxyError(err) && err.code.startsWith('VERIFY_'))
                 return undefined;
             throw err;
         });
@@ -80585,7 +80937,7 @@ async function discardIfCorrupt(ref, ctx, read, drop) {
         return await read();
     }
     catch (err) {
-        if (!isRepoxyError(err) || err.code !== 'STORE_CORRUPT')
+        if (!errors_isRepoxyError(err) || err.code !== 'STORE_CORRUPT')
             throw err;
         await discard(ref, ctx, err.message, drop);
         return undefined;
@@ -80598,6 +80950,62 @@ async function discard(ref, ctx, why, drop) {
         message: `${describePackage(ref)}: store entry discarded: ${why}; fetching again`,
     });
     await drop();
+}
+
+;// CONCATENATED MODULE: ./.build/src/store/prune.js
+
+
+/** `refs/HOST/NS/TYPE/VERSION`: the depth of a version's directory under `refs/`. */
+const VERSION_DEPTH = 4;
+/**
+ * Prunes the store to what this build publishes (current and kept versions): every other version's
+ * metadata under `refs/` and every archive under `packages/` that no published record uses. So the
+ * store, and the cache saved from it, never hold more than the mirror plus metadata. The store is
+ * untrusted: only real directories are walked, and an entry that is anything else (a symlink) is
+ * removed itself, never followed, so nothing outside the store is touched.
+ */
+async function pruneStore(store, published) {
+    const keepRefs = new Set(published.map((r) => store.versionRefDir(r.ref)));
+    const keepArchives = new Set(published.map((r) => `${r.zh.slice('zh:'.length)}.zip`));
+    let versions = 0;
+    await walkRefs(store.root, 'refs', 1, async (rel) => {
+        if (keepRefs.has(rel))
+            return;
+        await store.removeTree(rel);
+        versions++;
+    });
+    let archives = 0;
+    let bytes = 0;
+    const packages = external_node_path_.join('packages', 'sha256');
+    for (const entry of await realChildren(store.root, packages)) {
+        if (keepArchives.has(entry.name))
+            continue;
+        const rel = external_node_path_.join(packages, entry.name);
+        bytes += entry.isFile() ? (await (0,promises_.lstat)(external_node_path_.join(store.root, rel))).size : 0;
+        await store.removeTree(rel);
+        archives++;
+    }
+    return { versions, archives, bytes };
+}
+/**
+ * Calls `visit` with each entry at VERSION_DEPTH under `refs/`, and with anything shallower that is not
+ * a real directory (it cannot hold a version: removed as well).
+ */
+async function walkRefs(root, rel, depth, visit) {
+    for (const entry of await realChildren(root, rel)) {
+        const child = external_node_path_.join(rel, entry.name);
+        if (depth === VERSION_DEPTH || !entry.isDirectory())
+            await visit(child);
+        else
+            await walkRefs(root, child, depth + 1, visit);
+    }
+}
+/** The entries of `rel` when it is a real directory (not a symlink to one); none otherwise. */
+async function realChildren(root, rel) {
+    const st = await (0,promises_.lstat)(external_node_path_.join(root, rel)).catch(() => undefined);
+    if (!st?.isDirectory())
+        return [];
+    return (0,promises_.readdir)(external_node_path_.join(root, rel), { withFileTypes: true }).catch(() => []);
 }
 
 ;// CONCATENATED MODULE: ./.build/src/upstream/tokens.js
@@ -80830,7 +81238,7 @@ class ServiceDiscovery {
             return { hostname, baseUrl: providersServiceUrl(doc.value, doc.finalUrl, hostname), auth };
         }
         catch (err) {
-            if (!isRepoxyError(err) || err.code === 'UPSTREAM_DISCOVERY')
+            if (!errors_isRepoxyError(err) || err.code === 'UPSTREAM_DISCOVERY')
                 throw err;
             if (err.code === 'UPSTREAM_NOT_FOUND') {
                 throw discoveryError(hostname, `host does not provide a providers service (${err.message})`);
@@ -81420,7 +81828,7 @@ class UpstreamHttp {
             return { done: true, value: await consume({ url: url.href, headers: res.headers, body: res.body }) };
         }
         catch (err) {
-            if (err instanceof AttemptFailure || isRepoxyError(err))
+            if (err instanceof AttemptFailure || errors_isRepoxyError(err))
                 throw err;
             throw failureForTransportError(err, displayUrl(url.href), this.options);
         }
@@ -81473,7 +81881,7 @@ function tokenApplies(auth, url) {
     return auth?.token !== undefined && url.origin === auth.origin;
 }
 function asFailure(err, url, options) {
-    if (isRepoxyError(err))
+    if (errors_isRepoxyError(err))
         return new AttemptFailure(err, false);
     return failureForTransportError(err, displayUrl(url), options);
 }
@@ -81589,7 +81997,7 @@ class RegistrySource {
     }
     /** The same error code, `what` (if any) in front of the message, secrets redacted. */
     #failure(err, what) {
-        if (!isRepoxyError(err))
+        if (!errors_isRepoxyError(err))
             return err;
         const message = redactSecrets(what === undefined ? err.message : `${what}: ${err.message}`, this.#secrets);
         const detail = err.detail === undefined ? undefined : redactSecrets(err.detail, this.#secrets);
@@ -81607,7 +82015,7 @@ function endpoint(service, segments) {
     return new URL(path.join('/'), service.baseUrl).href;
 }
 function isCode(err, code) {
-    return isRepoxyError(err) && err.code === code;
+    return errors_isRepoxyError(err) && err.code === code;
 }
 function describe(ref) {
     return `${formatAddress(ref.address)} ${ref.version} ${formatPlatform(ref.platform)}`;
@@ -81661,7 +82069,7 @@ function passedCheckWarnings(record) {
 
 ;// CONCATENATED MODULE: ./.build/src/limit.js
 /** Runs `work` over `items` with at most `limit` in flight; resolves when all have settled. */
-async function runLimited(items, limit, work) {
+async function limit_runLimited(items, limit, work) {
     let next = 0;
     const lanes = Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, async () => {
         while (next < items.length) {
@@ -81691,6 +82099,10 @@ async function runLimited(items, limit, work) {
 
 
 
+
+
+
+
 /** Reads lock files and plans; throws LOCK_INVALID (with diagnostics) or INPUT_INVALID. */
 async function planFromLockFiles(options, report) {
     const files = await readLockFiles([...options.lockfiles], { cwd: options.cwd });
@@ -81699,6 +82111,12 @@ async function planFromLockFiles(options, report) {
             report({ type: 'diagnostic', diagnostic: d });
     const platforms = (options.platforms.length ? options.platforms : ['linux_amd64']).map(parsePlatform);
     const plan = buildPlan(files, { platforms, include: [...options.include], exclude: [...options.exclude] });
+    for (const pattern of unmatchedIncludes(files, options.include)) {
+        report({
+            type: 'warning',
+            message: `include pattern "${pattern}" matches no provider in the lock files`,
+        });
+    }
     report({ type: 'plan', plan });
     return plan;
 }
@@ -81715,6 +82133,44 @@ async function buildMirror(options, report) {
     }
     // Refuse a user's unrelated directory before downloading anything (checked again at the swap).
     await assertReplaceable(external_node_path_.resolve(options.out));
+    const { ctx, upstream, store, close } = await openPackageContext(options, report);
+    try {
+        const { previous, retention, today, keepDays } = await retainFromPrevious(plan, store, upstream, options, report);
+        // Kept versions join the plan with no lock hashes: anchored, like any such version, by the registry's
+        // signed SHA256SUMS fetched in this run; the previous mirror.json only names candidates.
+        const full = withKept(plan, retention.kept);
+        const outcome = await mirrorAll(full, ctx, options, keptKeys(retention.kept));
+        const decisions = settleKept(retention.decisions, outcome.archives);
+        report({ type: 'retention', source: previous.source, decisions });
+        assertKeptUnchanged(outcome.archives, retention);
+        const manifest = manifestDocument(buildManifest(outcome.evidence, historyFor(plan, retention, today), today, keepDays));
+        const files = mirrorFiles(outcome, manifest, options);
+        await writeMirrorAtomically(options.out, files);
+        const bytes = files.reduce((n, f) => n + mirrorFileSize(f), 0);
+        report({ type: 'written', out: external_node_path_.resolve(options.out), files: files.length, bytes });
+        const pruned = options.cacheDir ? await keepOnlyPublished(store, outcome.archives, manifest) : undefined;
+        return {
+            plan: withKept(plan, stillKept(retention.kept, decisions)),
+            archives: outcome.archives,
+            packages: outcome.evidence,
+            missing: outcome.missing,
+            out: external_node_path_.resolve(options.out),
+            bytes,
+            files: files.length,
+            fetched: outcome.archives.filter((a) => a.source === 'upstream').length,
+            reused: outcome.archives.filter((a) => a.source === 'store').length,
+            upstreamRequests: upstream.requestCount(),
+            storeChanged: store.changed,
+            seconds: (performance.now() - started) / 1000,
+            retention: { source: previous.source, decisions },
+            pruned,
+        };
+    }
+    finally {
+        await close();
+    }
+}
+async function openPackageContext(options, report) {
     const tempStore = options.cacheDir ? undefined : await createTempStore();
     const store = new Store(options.cacheDir ?? tempStore);
     for (const rel of await store.init())
@@ -81727,43 +82183,47 @@ async function buildMirror(options, report) {
         upstreams: options.upstreams,
         options: options.upstreamOptions,
     });
-    try {
-        const ctx = {
-            store,
-            source: new CachedSource(store, upstream.source),
-            report,
-            env: options.env,
-            requireSignatures: options.requireSignatures ?? false,
-            versions: new VersionAnchors(),
-        };
-        const outcome = await mirrorAll(plan, ctx, options);
-        const files = [
-            ...networkMirrorFiles(outcome.archives),
-            ...(options.registryView === false ? [] : registryViewFiles(outcome.evidence)),
-        ];
-        await writeMirrorAtomically(options.out, files);
-        const bytes = files.reduce((n, f) => n + mirrorFileSize(f), 0);
-        report({ type: 'written', out: external_node_path_.resolve(options.out), files: files.length, bytes });
-        return {
-            plan,
-            archives: outcome.archives,
-            missing: outcome.missing,
-            out: external_node_path_.resolve(options.out),
-            bytes,
-            files: files.length,
-            fetched: outcome.archives.filter((a) => a.source === 'upstream').length,
-            reused: outcome.archives.filter((a) => a.source === 'store').length,
-            upstreamRequests: upstream.requestCount(),
-            storeChanged: store.changed,
-            seconds: (performance.now() - started) / 1000,
-        };
-    }
-    finally {
+    const source = new CachedSource(store, upstream.source);
+    const ctx = {
+        store,
+        source,
+        report,
+        env: options.env,
+        requireSignatures: options.requireSignatures ?? false,
+        versions: new VersionAnchors(),
+    };
+    const close = async () => {
         await upstream.close();
         await store.cleanTmp();
         if (tempStore)
             await (0,promises_.rm)(tempStore, { recursive: true, force: true });
-    }
+    };
+    return { ctx, upstream, store, close };
+}
+/** The network mirror, the registry view (unless turned off) and mirror.json. */
+function mirrorFiles(outcome, manifest, options) {
+    return [
+        ...networkMirrorFiles(outcome.archives),
+        ...(options.registryView === false ? [] : registryViewFiles(outcome.evidence)),
+        { path: manifest_MANIFEST_FILE, kind: 'text', text: manifest },
+    ];
+}
+/** What the previous build published (store state, else the published mirror) and what of it to keep. */
+async function retainFromPrevious(plan, store, upstream, options, report) {
+    const stored = options.cacheDir ? store : undefined;
+    const previous = await loadPreviousMirror(stored, options.previousMirrorUrl, upstream.http, report);
+    const today = utcDay(options.now ?? new Date());
+    const keepDays = options.keepDays ?? 0;
+    const retention = decideRetention(previous.archives, plan, { ...options, keepDays, today });
+    return { previous, retention, today, keepDays };
+}
+/** Prunes the store to the published archives and keeps this mirror.json as the next build's state. */
+async function keepOnlyPublished(store, archives, manifest) {
+    const pruned = await pruneStore(store, archives);
+    const before = await store.readRef(STORE_STATE_REF);
+    if (before?.toString('utf8') !== manifest)
+        await store.writeRef(STORE_STATE_REF, manifest);
+    return pruned;
 }
 const TEMP_STORE = /^repoxy-store-(\d+)-[A-Za-z0-9]{6}$/;
 /**
@@ -81780,13 +82240,18 @@ async function createTempStore() {
     }
     return (0,promises_.mkdtemp)(external_node_path_.join(tmp, `repoxy-store-${process.pid}-`));
 }
-async function mirrorAll(plan, ctx, options) {
+/**
+ * Mirrors every package of `plan`, each once. A kept version (`kept`: `address version`) that upstream no
+ * longer serves is left out with a warning rather than failing the build (a yanked version would otherwise
+ * block every publication for keep-days); every other failure fails the build.
+ */
+async function mirrorAll(plan, ctx, options, kept = new Set()) {
     const jobs = plan.providers.flatMap((p) => plan.platforms.map((platform) => ({ provider: p, ref: refOf(p, platform) })));
     const archives = [];
     const missing = [];
     const failures = [];
     const evidence = [];
-    await runLimited(jobs, options.concurrency ?? 8, async ({ provider, ref }) => {
+    await limit_runLimited(jobs, options.concurrency ?? 8, async ({ provider, ref }) => {
         ctx.report({ type: 'archive-start', ref });
         try {
             const done = await mirrorPackage(ref, provider, ctx);
@@ -81797,13 +82262,20 @@ async function mirrorAll(plan, ctx, options) {
                 ctx.report(skipped);
         }
         catch (err) {
-            if (isRepoxyError(err) && err.code === 'UPSTREAM_PLATFORM_MISSING' && !options.requireAllPlatforms) {
+            if (kept.has(`${formatAddress(ref.address)} ${ref.version}`) && isGone(err)) {
+                ctx.report({
+                    type: 'warning',
+                    message: `kept version no longer served upstream, dropped: ${err.message}`,
+                });
+                return;
+            }
+            if (errors_isRepoxyError(err) && err.code === 'UPSTREAM_PLATFORM_MISSING' && !options.requireAllPlatforms) {
                 missing.push(ref);
                 ctx.report({ type: 'platform-missing', ref, message: err.message });
                 return;
             }
             failures.push({ ref, err });
-            const code = isRepoxyError(err) ? err.code : 'IO';
+            const code = errors_isRepoxyError(err) ? err.code : 'IO';
             ctx.report({
                 type: 'archive-failed',
                 ref,
@@ -81814,15 +82286,21 @@ async function mirrorAll(plan, ctx, options) {
     });
     if (failures.length)
         throw aggregateFailure(failures);
-    assertEveryVersionHasArchives(plan, archives);
+    assertEveryVersionHasArchives({
+        ...plan,
+        providers: plan.providers.filter((p) => !kept.has(`${formatAddress(p.address)} ${p.version}`)),
+    }, archives);
     return { archives, evidence, missing };
+}
+function isGone(err) {
+    return (errors_isRepoxyError(err) && (err.code === 'UPSTREAM_NOT_FOUND' || err.code === 'UPSTREAM_PLATFORM_MISSING'));
 }
 function refOf(p, platform) {
     return { address: p.address, version: p.version, platform };
 }
 function aggregateFailure(failures) {
     const first = failures[0].err;
-    const code = isRepoxyError(first) ? first.code : 'IO';
+    const code = errors_isRepoxyError(first) ? first.code : 'IO';
     const lines = failures.map(({ ref, err }) => {
         const what = `${formatAddress(ref.address)} ${ref.version} ${formatPlatform(ref.platform)}`;
         const text = err instanceof Error ? err.message : String(err);
@@ -81842,7 +82320,7 @@ function assertEveryVersionHasArchives(plan, archives) {
 ;// CONCATENATED MODULE: ./.build/src/events.js
 const silentReporter = () => undefined;
 
-;// CONCATENATED MODULE: ./.build/src/serve/cli-config.js
+;// CONCATENATED MODULE: ./.build/src/mirror/client-config.js
 
 /**
  * A mirror base URL as clients need it: https and ending in `/` (PROTOCOL.md §1.1, §1.2: without the
@@ -81906,112 +82384,1608 @@ function registryViewConfig(url, hosts) {
 
 // EXTERNAL MODULE: external "node:util"
 var external_node_util_ = __nccwpck_require__(7975);
-;// CONCATENATED MODULE: ./.build/src/cli/args.js
+;// CONCATENATED MODULE: ./.build/src/publish/oci/client-config.js
+/**
+ * The CLI configuration block that points OpenTofu at the pushed repositories (PROTOCOL.md §6.1).
+ * The template is written literally: OpenTofu parses `repository_template` as an HCL2 template itself,
+ * so its `${namespace}` must reach it unexpanded. Lower-cased, like the repositories pushed (its
+ * variable names are lower case already).
+ */
+function ociMirrorConfig(repositoryTemplate, include) {
+    const list = include.length ? `\n    include = [${include.map((p) => JSON.stringify(p)).join(', ')}]` : '';
+    return ('provider_installation {\n  oci_mirror {\n' +
+        `    repository_template = ${JSON.stringify(repositoryTemplate.toLowerCase())}${list}\n  }\n}\n`);
+}
+
+;// CONCATENATED MODULE: ./.build/src/publish/oci/credentials.js
 
 
-const HELP = `repoxy: turn .terraform.lock.hcl files into a verified provider network mirror
 
-Usage:
-  repoxy plan   --lockfile <path-or-glob>... [--platform os_arch]... [--include p]... [--exclude p]... [--json]
-  repoxy mirror --lockfile <path-or-glob>... --out DIR [--platform os_arch]... [--upstream HOST=URL]...
-                [--include p]... [--exclude p]... [--concurrency N] [--cache-dir DIR]
-                [--require-all-platforms] [--require-signatures] [--no-registry-view] [--json]
-  repoxy help
 
-Commands:
-  plan      Read lock files and print what would be mirrored (no network).
-  mirror    Fetch, verify and write the mirror to --out, atomically.
-
-Flags:
-  --lockfile P        A lock file path or glob (repeatable). '**/.terraform.lock.hcl' searches a monorepo,
-                      skipping node_modules, .terraform and .git directories.
-  --platform OS_ARCH  Target platform (repeatable; default linux_amd64), e.g. darwin_arm64.
-  --include P         Only mirror providers matching P (repeatable): HOST/NS/TYPE or NS/TYPE, with '*'
-                      wildcards right to left (e.g. registry.terraform.io/hashicorp/*).
-  --exclude P         Skip providers matching P (repeatable; wins over --include).
-  --out DIR           Output directory (mirror): replaced whole, only if empty or a previous mirror.
-  --upstream HOST=URL Look up HOST's /.well-known/terraform.json under URL instead of https://HOST/
-                      (repeatable; plain http only for loopback addresses).
-  --concurrency N     Archives processed at once (default 8).
-  --cache-dir DIR     Keep upstream metadata (refs/) and archives (packages/) here across runs: a run whose
-                      lock files did not change makes zero upstream requests.
-  --require-all-platforms  Fail when a provider lacks a requested platform upstream (default: warn).
-  --require-signatures  Fail when a provider version's SHA256SUMS cannot be signature-checked (OpenTofu's
-                      registry serving no keys; default: warn, as OpenTofu does). Same as
-                      OPENTOFU_ENFORCE_GPG_VALIDATION=true, which is also respected.
-  --no-registry-view  Do not write the registry-protocol view (.well-known/, v1/providers/).
-  --json              Print one JSON document on stdout.
-  -h, --help          Show this help.
-
-Environment:
-  TF_TOKEN_<host>     Bearer token for a registry host (OpenTofu's encoding: '.' as '_', '-' as '__').
-                      Sent only to that host.
-  HTTPS_PROXY, HTTP_PROXY, NO_PROXY   Respected for upstream requests.
-
-Exit status: 0 success; 1 upstream or verification failure; 2 invalid input.
-`;
-/** Parses argv; throws INPUT_INVALID with a message naming the flag. */
-function parseCliArgs(argv) {
-    let parsed;
+/**
+ * The Docker-style files OpenTofu reads for ambient OCI credentials, in its order (PROTOCOL.md §6.2;
+ * website/docs/cli/oci_registries/credentials.mdx). Credential helpers are not run.
+ */
+function dockerConfigFiles(env) {
+    const home = env['HOME'] ?? external_node_os_namespaceObject.homedir();
+    const files = [];
+    if (env['XDG_RUNTIME_DIR'])
+        files.push(external_node_path_.join(env['XDG_RUNTIME_DIR'], 'containers', 'auth.json'));
+    files.push(external_node_path_.join(env['XDG_CONFIG_HOME'] || external_node_path_.join(home, '.config'), 'containers', 'auth.json'));
+    files.push(external_node_path_.join(env['DOCKER_CONFIG'] || external_node_path_.join(home, '.docker'), 'config.json'));
+    files.push(external_node_path_.join(home, '.dockercfg'));
+    return files;
+}
+/**
+ * Credentials for `repo` from the first file of `files` with an entry for its registry: the longest
+ * `registry[/prefix]` key that is a prefix of the repository wins. A missing file is skipped; a
+ * malformed one throws INPUT_INVALID naming it.
+ */
+async function credentialsFromFiles(files, repo) {
+    for (const file of files) {
+        const auths = await readAuths(file);
+        if (auths === undefined)
+            continue;
+        const found = bestEntry(auths, repo);
+        if (found)
+            return decodeEntry(found, file);
+    }
+    return undefined;
+}
+async function readAuths(file) {
+    let text;
     try {
-        parsed = (0,external_node_util_.parseArgs)({
+        text = await (0,promises_.readFile)(file, 'utf8');
+    }
+    catch (err) {
+        if (err.code === 'ENOENT')
+            return undefined;
+        throw new errors_RepoxyError('IO', `cannot read ${file}: ${err.message}`, { cause: err });
+    }
+    let doc;
+    try {
+        doc = JSON.parse(text);
+    }
+    catch {
+        throw new errors_RepoxyError('INPUT_INVALID', `${file} is not valid JSON`);
+    }
+    if (!credentials_isObject(doc))
+        throw new errors_RepoxyError('INPUT_INVALID', `${file} is not a JSON object`);
+    // ~/.dockercfg is the old format: the hosts are the top-level keys.
+    if (external_node_path_.basename(file) === '.dockercfg')
+        return doc;
+    return credentials_isObject(doc['auths']) ? doc['auths'] : {};
+}
+function bestEntry(auths, repo) {
+    let best;
+    const target = `${repo.registry}/${repo.repository}`;
+    for (const [key, value] of Object.entries(auths)) {
+        const name = normalizeKey(key);
+        const matches = name === repo.registry || target === name || target.startsWith(`${name}/`);
+        if (matches && (best === undefined || name.length > best.length))
+            best = { length: name.length, value };
+    }
+    return best?.value;
+}
+/** `https://index.docker.io/v1/` → `index.docker.io`; `ghcr.io/acme` stays. */
+function normalizeKey(key) {
+    const bare = key.replace(/^https?:\/\//i, '').replace(/\/+$/, '');
+    return /^[^/]+\/v[12]$/.test(bare) ? bare.split('/')[0].toLowerCase() : bare.toLowerCase();
+}
+function decodeEntry(entry, file) {
+    if (!credentials_isObject(entry))
+        return undefined;
+    if (typeof entry['auth'] === 'string' && entry['auth'] !== '') {
+        const text = Buffer.from(entry['auth'], 'base64').toString('utf8');
+        const colon = text.indexOf(':');
+        if (colon < 0)
+            throw new errors_RepoxyError('INPUT_INVALID', `${file}: an "auth" value is not user:password`);
+        return { username: text.slice(0, colon), password: text.slice(colon + 1), source: file };
+    }
+    const { username, password } = entry;
+    if (typeof username === 'string' && typeof password === 'string')
+        return { username, password, source: file };
+    return undefined;
+}
+function credentials_isObject(v) {
+    return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+;// CONCATENATED MODULE: ./.build/src/publish/oci/challenge.js
+const PARAM = /([A-Za-z0-9_-]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,]*))/y;
+/** The first challenge of a header value; `other` for a scheme we do not speak or no header. */
+function parseChallenge(header) {
+    const text = (header ?? '').trim();
+    const space = text.search(/\s/);
+    const scheme = (space < 0 ? text : text.slice(0, space)).toLowerCase();
+    const params = {};
+    let rest = space < 0 ? '' : text.slice(space).trim();
+    while (rest !== '') {
+        PARAM.lastIndex = 0;
+        const match = PARAM.exec(rest);
+        if (!match)
+            break;
+        params[match[1].toLowerCase()] = match[2] !== undefined ? match[2].replace(/\\(.)/g, '$1') : match[3];
+        rest = rest.slice(match[0].length).replace(/^\s*,\s*/, '');
+    }
+    return { scheme: scheme === 'basic' || scheme === 'bearer' ? scheme : 'other', params };
+}
+/** The token-server URL for a bearer challenge: `realm?service=…&scope=…` (push and pull of `repo`). */
+function tokenUrl(challenge, repo) {
+    const url = new URL(challenge.params['realm'] ?? '');
+    if (challenge.params['service'])
+        url.searchParams.set('service', challenge.params['service']);
+    url.searchParams.append('scope', `repository:${repo}:pull,push`);
+    return url.href;
+}
+/** `Basic base64(user:password)`. */
+function basicAuthorization(username, password) {
+    return `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
+}
+
+;// CONCATENATED MODULE: ./.build/src/publish/oci/layout.js
+
+
+
+
+/**
+ * What a provider version looks like in an OCI repository (PROTOCOL.md §6.3): per platform an image
+ * manifest whose one `archive/zip` layer is the upstream zip, and an index over them tagged with the
+ * version. Pure: the same archives always give byte-identical documents, hence the same digests.
+ */
+const INDEX_MEDIA_TYPE = 'application/vnd.oci.image.index.v1+json';
+const MANIFEST_MEDIA_TYPE = 'application/vnd.oci.image.manifest.v1+json';
+const PROVIDER_ARTIFACT_TYPE = 'application/vnd.opentofu.provider';
+const TARGET_ARTIFACT_TYPE = 'application/vnd.opentofu.provider-target';
+const ARCHIVE_MEDIA_TYPE = 'archive/zip';
+/** The OCI empty descriptor (`{}`), the config of every target manifest, as OpenTofu's fixtures use. */
+const EMPTY_CONFIG = Object.freeze({
+    mediaType: 'application/vnd.oci.empty.v1+json',
+    digest: 'sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a',
+    size: 2,
+    data: 'e30=',
+});
+const EMPTY_CONFIG_BYTES = Buffer.from('{}');
+/** The tag of a version: OpenTofu resolves `strings.ReplaceAll(version, "+", "_")` (§6.2 step 2). */
+function tagOfVersion(version) {
+    return version.replaceAll('+', '_');
+}
+function sha256Digest(bytes) {
+    return `sha256:${(0,external_node_crypto_.createHash)('sha256').update(bytes).digest('hex')}`;
+}
+/** The image manifest of one platform's zip (§6.2 steps 5-6). */
+function platformManifest(platform, archive) {
+    const body = {
+        schemaVersion: 2,
+        mediaType: MANIFEST_MEDIA_TYPE,
+        artifactType: TARGET_ARTIFACT_TYPE,
+        config: EMPTY_CONFIG,
+        layers: [{ mediaType: ARCHIVE_MEDIA_TYPE, digest: archive.digest, size: archive.size }],
+    };
+    return { platform, archive, manifest: layout_document(MANIFEST_MEDIA_TYPE, body) };
+}
+/** The index of a version over `entries`, sorted by platform (§6.2 steps 3-4). */
+function providerIndex(entries) {
+    const sorted = [...entries].sort((a, b) => comparePlatforms(a.platform, b.platform));
+    const body = {
+        schemaVersion: 2,
+        mediaType: INDEX_MEDIA_TYPE,
+        artifactType: PROVIDER_ARTIFACT_TYPE,
+        manifests: sorted.map((e) => ({
+            mediaType: MANIFEST_MEDIA_TYPE,
+            artifactType: TARGET_ARTIFACT_TYPE,
+            digest: e.digest,
+            size: e.size,
+            platform: { architecture: e.platform.arch, os: e.platform.os },
+        })),
+    };
+    return layout_document(INDEX_MEDIA_TYPE, body);
+}
+function entryOf(p) {
+    return { platform: p.platform, digest: p.manifest.digest, size: p.manifest.size };
+}
+function layout_document(mediaType, body) {
+    const bytes = Buffer.from(canonicalJson(body));
+    return { mediaType, bytes, digest: sha256Digest(bytes), size: bytes.length };
+}
+/**
+ * The provider-target entries of an index found in the registry, by platform. Throws OCI_CONFLICT
+ * when the document is not a provider index (the tag holds something else: never overwritten).
+ */
+function readProviderIndex(bytes, where) {
+    const doc = parseObject(bytes, where);
+    if (doc['mediaType'] !== INDEX_MEDIA_TYPE || doc['artifactType'] !== PROVIDER_ARTIFACT_TYPE) {
+        throw new errors_RepoxyError('OCI_CONFLICT', `${where} is not an OpenTofu provider index (mediaType ${String(doc['mediaType'])}, artifactType ` +
+            `${String(doc['artifactType'])}); refusing to replace it`);
+    }
+    const out = new Map();
+    for (const m of Array.isArray(doc['manifests']) ? doc['manifests'] : []) {
+        const entry = indexEntryOf(m);
+        if (entry)
+            out.set(formatPlatform(entry.platform), entry);
+    }
+    return out;
+}
+/** The `archive/zip` layer of a target manifest from the registry; OCI_CONFLICT when it has none. */
+function archiveLayerOf(bytes, where) {
+    const doc = parseObject(bytes, where);
+    const layers = Array.isArray(doc['layers']) ? doc['layers'] : [];
+    const zips = layers.filter(layout_isObject).filter((l) => l['mediaType'] === ARCHIVE_MEDIA_TYPE);
+    const layer = zips[0];
+    if (zips.length !== 1 || typeof layer?.['digest'] !== 'string' || typeof layer['size'] !== 'number') {
+        throw new errors_RepoxyError('OCI_CONFLICT', `${where} has no single ${ARCHIVE_MEDIA_TYPE} layer`);
+    }
+    return { digest: layer['digest'], size: layer['size'] };
+}
+function indexEntryOf(m) {
+    if (!layout_isObject(m) || m['artifactType'] !== TARGET_ARTIFACT_TYPE || !layout_isObject(m['platform']))
+        return undefined;
+    const { os, architecture } = m['platform'];
+    if (typeof os !== 'string' || typeof architecture !== 'string')
+        return undefined;
+    if (typeof m['digest'] !== 'string' || typeof m['size'] !== 'number')
+        return undefined;
+    return { platform: { os, arch: architecture }, digest: m['digest'], size: m['size'] };
+}
+function parseObject(bytes, where) {
+    try {
+        const value = JSON.parse(bytes.toString('utf8'));
+        if (layout_isObject(value))
+            return value;
+    }
+    catch {
+        // reported below
+    }
+    throw new errors_RepoxyError('OCI_REGISTRY', `${where} is not a JSON object`);
+}
+function layout_isObject(v) {
+    return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+;// CONCATENATED MODULE: ./.build/src/publish/oci/registry-reply.js
+
+/** Registry answers as the distribution client reads them: bounded bodies, tokens, error texts. */
+const MAX_DOCUMENT_BYTES = 4 * 1024 * 1024;
+/** Failures worth another attempt: 429, 5xx and transport errors, with the server's `Retry-After`. */
+class Transient extends Error {
+    retryAfterMs;
+    constructor(message, retryAfterMs) {
+        super(message);
+        this.retryAfterMs = retryAfterMs;
+    }
+}
+/** The body, at most 4 MiB (manifests, tokens and errors are small); OCI_REGISTRY beyond. */
+async function readLimited(res) {
+    const chunks = [];
+    let size = 0;
+    for await (const chunk of res.body) {
+        size += chunk.length;
+        if (size > MAX_DOCUMENT_BYTES) {
+            res.body.destroy();
+            throw new errors_RepoxyError('OCI_REGISTRY', `a registry response exceeded ${MAX_DOCUMENT_BYTES} bytes`);
+        }
+        chunks.push(chunk);
+    }
+    return Buffer.concat(chunks);
+}
+/** `token` or `access_token` of a token-server answer (distribution token spec). */
+function tokenOf(body) {
+    try {
+        const doc = JSON.parse(body.toString('utf8'));
+        const token = doc.token ?? doc.access_token;
+        return typeof token === 'string' && token !== '' ? token : undefined;
+    }
+    catch {
+        return undefined;
+    }
+}
+/** The distribution spec's `{"errors":[{"code","message"}]}`, shortened, for messages. */
+function errorText(body) {
+    try {
+        const doc = JSON.parse(body.toString('utf8'));
+        return (doc.errors ?? [])
+            .map((e) => `${e.code ?? ''}: ${e.message ?? ''}`)
+            .join('; ')
+            .slice(0, 300);
+    }
+    catch {
+        return body.toString('utf8').slice(0, 200);
+    }
+}
+
+;// CONCATENATED MODULE: ./.build/src/publish/oci/distribution.js
+
+
+
+
+
+
+
+
+
+
+
+const MANIFEST_ACCEPT = `${INDEX_MEDIA_TYPE}, ${MANIFEST_MEDIA_TYPE}`;
+/**
+ * A client of one registry's distribution API (OCI distribution spec v1.1) for pushing: answers
+ * basic and bearer-token challenges per repository, retries transient failures with backoff and a
+ * capped `Retry-After`, and sends credentials and tokens only to the registry's own origin (an upload
+ * location or redirect on another host gets none). Throws RepoxyErrors (OCI_UNAUTHORIZED,
+ * OCI_REGISTRY) whose messages never contain the password or a token.
+ */
+class OciRegistryClient {
+    origin;
+    options;
+    #dispatcher;
+    #credentials;
+    #authorization = new Map();
+    #secrets = new Set();
+    #onRequest;
+    #blobUploads = 0;
+    constructor(init) {
+        const host = init.registry.replace(/:[0-9]+$/, '');
+        if (init.plainHttp && !isLoopbackHost(host)) {
+            throw new errors_RepoxyError('INPUT_INVALID', `plain http is only allowed for loopback registries, not ${host}`);
+        }
+        this.origin = `${init.plainHttp ? 'http' : 'https'}://${init.registry}`;
+        this.options = resolveUpstreamOptions(init.options);
+        // HTTP(S)_PROXY and NO_PROXY as for upstream requests; an explicit CA (tests) gets its own agent.
+        this.#dispatcher = init.ca
+            ? new undici/* Agent */.g6({
+                connections: this.options.perHostConnections,
+                connect: { timeout: this.options.connectTimeoutMs, ca: init.ca },
+                headersTimeout: this.options.headersTimeoutMs,
+                bodyTimeout: this.options.bodyTimeoutMs,
+            })
+            : createDispatcher(this.options, init.env ?? process.env);
+        this.#credentials = init.credentials;
+        if (init.credentials)
+            this.#secrets.add(init.credentials.password);
+        this.#onRequest = init.onRequest;
+    }
+    /** Blob PUTs that completed. */
+    get blobUploads() {
+        return this.#blobUploads;
+    }
+    /** True when the repository has the blob (HEAD by digest). */
+    async hasBlob(repo, digest) {
+        const reply = await this.#retrying(repo, { method: 'HEAD', target: `/v2/${repo}/blobs/${digest}` });
+        return this.#presence(reply, `blob ${digest} in ${repo}`);
+    }
+    /**
+     * Uploads a blob monolithically in two steps, POST then PUT `?digest=` (Distribution 2.8 has no
+     * single-request upload); the registry checks the digest. `body` is called once per attempt.
+     */
+    async uploadBlob(repo, blob, body) {
+        await this.#withRetries(async () => {
+            const started = await this.#call(repo, { method: 'POST', target: `/v2/${repo}/blobs/uploads/` });
+            const location = started.headers['location'];
+            if (started.status !== 202 || typeof location !== 'string') {
+                throw this.#unexpected(started, `starting an upload to ${repo}`);
+            }
+            const url = new URL(location, this.origin);
+            url.searchParams.set('digest', blob.digest);
+            const headers = { 'content-type': 'application/octet-stream', 'content-length': String(blob.size) };
+            const done = await this.#call(repo, { method: 'PUT', target: url.href, headers, body });
+            if (done.status === 400 && done.body.includes('DIGEST_INVALID')) {
+                throw new errors_RepoxyError('VERIFY_SHASUM', `the registry refused ${blob.digest}: the bytes sent hash to another digest`);
+            }
+            if (done.status !== 201)
+                throw this.#unexpected(done, `uploading ${blob.digest} to ${repo}`);
+            this.#blobUploads++;
+        });
+    }
+    /** The digest a manifest reference (tag or digest) resolves to, or undefined when there is none. */
+    async manifestDigest(repo, reference) {
+        const call = {
+            method: 'HEAD',
+            target: `/v2/${repo}/manifests/${reference}`,
+            headers: { accept: MANIFEST_ACCEPT },
+        };
+        const reply = await this.#retrying(repo, call);
+        if (!this.#presence(reply, `manifest ${repo}:${reference}`))
+            return undefined;
+        const digest = reply.headers['docker-content-digest'];
+        return typeof digest === 'string' ? digest : undefined;
+    }
+    /** A manifest's bytes, or undefined when the reference does not exist. */
+    async getManifest(repo, reference) {
+        const call = {
+            method: 'GET',
+            target: `/v2/${repo}/manifests/${reference}`,
+            headers: { accept: MANIFEST_ACCEPT },
+        };
+        const reply = await this.#retrying(repo, call);
+        return this.#presence(reply, `manifest ${repo}:${reference}`) ? reply.body : undefined;
+    }
+    /** PUTs `doc` under `reference` (its digest, or a tag). */
+    async putManifest(repo, reference, doc) {
+        const headers = { 'content-type': doc.mediaType };
+        const call = {
+            method: 'PUT',
+            target: `/v2/${repo}/manifests/${reference}`,
+            headers,
+            body: () => doc.bytes,
+        };
+        const reply = await this.#retrying(repo, call);
+        if (reply.status !== 201)
+            throw this.#unexpected(reply, `putting manifest ${repo}:${reference}`);
+    }
+    async close() {
+        await this.#dispatcher.close();
+    }
+    #presence(reply, what) {
+        if (reply.status === 200 || reply.status === 307 || reply.status === 302)
+            return true;
+        if (reply.status === 404)
+            return false;
+        throw this.#unexpected(reply, `looking up ${what}`);
+    }
+    async #retrying(repo, call) {
+        return this.#withRetries(() => this.#call(repo, call));
+    }
+    async #withRetries(attemptOnce) {
+        for (let attempt = 1;; attempt++) {
+            try {
+                return await attemptOnce();
+            }
+            catch (err) {
+                if (!(err instanceof Transient))
+                    throw this.#redacted(err);
+                if (attempt > this.options.retries) {
+                    throw this.#redacted(new errors_RepoxyError('OCI_REGISTRY', `${err.message} (gave up after ${attempt} attempts)`));
+                }
+                const after = err.retryAfterMs === undefined
+                    ? undefined
+                    : Math.min(err.retryAfterMs, this.options.retryAfterMaxMs);
+                await (0,external_node_timers_promises_namespaceObject.setTimeout)(after ?? backoffDelayMs(attempt, this.options));
+            }
+        }
+    }
+    /** One request, answering one auth challenge; 429/5xx/transport errors become Transient. */
+    async #call(repo, call) {
+        const first = await this.#send(repo, call);
+        if (first.status !== 401)
+            return first;
+        await this.#authenticate(repo, first);
+        const second = await this.#send(repo, call);
+        if (second.status === 401)
+            throw this.#unauthorized(repo, this.#credentials !== undefined);
+        return second;
+    }
+    async #send(repo, call) {
+        const url = new URL(call.target, this.origin);
+        const headers = { 'user-agent': this.options.userAgent, ...call.headers };
+        const authorization = this.#authorization.get(repo) ?? this.#authorization.get('');
+        // Credentials and tokens go to the registry's own origin only, never to another host.
+        if (authorization && url.origin === this.origin)
+            headers['authorization'] = authorization;
+        return this.#exchange(call.method, url, headers, call.body?.());
+    }
+    async #exchange(method, url, headers, body) {
+        let res;
+        try {
+            res = await this.#dispatcher.request({
+                origin: url.origin,
+                path: url.pathname + url.search,
+                method,
+                headers,
+                body,
+            });
+        }
+        catch (err) {
+            throw new Transient(`${method} ${url.origin}${url.pathname}: ${err.message}`, undefined);
+        }
+        const bytes = await readLimited(res);
+        this.#onRequest?.({ method, url: url.origin + url.pathname, status: res.statusCode });
+        if (res.statusCode === 429 || res.statusCode >= 500) {
+            const retryAfter = res.headers['retry-after'];
+            const after = parseRetryAfter(typeof retryAfter === 'string' ? retryAfter : undefined, Date.now());
+            throw new Transient(`${method} ${url.origin}${url.pathname}: HTTP ${res.statusCode}`, after);
+        }
+        return { status: res.statusCode, headers: res.headers, body: bytes };
+    }
+    /** Answers a 401's challenge: Basic with the credentials, or a token from the bearer realm. */
+    async #authenticate(repo, reply) {
+        const header = reply.headers['www-authenticate'];
+        const challenge = parseChallenge(Array.isArray(header) ? header[0] : header);
+        if (challenge.scheme === 'basic') {
+            if (!this.#credentials)
+                throw this.#unauthorized(repo, false);
+            this.#authorization.set('', basicAuthorization(this.#credentials.username, this.#credentials.password));
+            return;
+        }
+        if (challenge.scheme !== 'bearer' || !challenge.params['realm']) {
+            throw new errors_RepoxyError('OCI_UNAUTHORIZED', `${this.origin} asked for authentication it does not describe (${String(header)})`);
+        }
+        this.#authorization.set(repo, `Bearer ${await this.#fetchToken(repo, tokenUrl(challenge, repo))}`);
+    }
+    /**
+     * A token from the realm the registry named. The realm may be another host (Docker Hub, GitLab): it
+     * gets the credentials because the registry we were given them for sent us there; https only.
+     */
+    async #fetchToken(repo, realm) {
+        const url = new URL(realm);
+        if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackHost(url.hostname))) {
+            throw new errors_RepoxyError('OCI_UNAUTHORIZED', `token realm ${url.origin} is not https; credentials not sent`);
+        }
+        const headers = { 'user-agent': this.options.userAgent };
+        const creds = this.#credentials;
+        if (creds)
+            headers['authorization'] = basicAuthorization(creds.username, creds.password);
+        const reply = await this.#withRetries(() => this.#exchange('GET', url, headers));
+        if (reply.status === 401 || reply.status === 403)
+            throw this.#unauthorized(repo, creds !== undefined);
+        if (reply.status !== 200)
+            throw this.#unexpected(reply, `getting a token from ${url.origin}${url.pathname}`);
+        const token = tokenOf(reply.body);
+        if (!token)
+            throw new errors_RepoxyError('OCI_REGISTRY', `the token server ${url.origin} answered without a token`);
+        this.#secrets.add(token);
+        return token;
+    }
+    #unauthorized(repo, sent) {
+        const where = `${this.origin}/${repo}`;
+        const message = sent
+            ? `${where} rejected the given credentials (${this.#credentials?.source ?? 'none'}): check the username and password or token, and that it may push (GHCR: packages: write)`
+            : `${where} requires authentication credentials: pass --username with REPOXY_OCI_PASSWORD, or log in (~/.docker/config.json)`;
+        return new errors_RepoxyError('OCI_UNAUTHORIZED', message);
+    }
+    #unexpected(reply, doing) {
+        if (reply.status === 403)
+            return new errors_RepoxyError('OCI_UNAUTHORIZED', `${doing}: HTTP 403 ${errorText(reply.body)}`);
+        return new errors_RepoxyError('OCI_REGISTRY', `${doing}: HTTP ${reply.status} ${errorText(reply.body)}`.trim());
+    }
+    #redacted(err) {
+        if (!errors_isRepoxyError(err))
+            return err;
+        return new errors_RepoxyError(err.code, redactSecrets(err.message, this.#secrets), { cause: err.cause });
+    }
+}
+
+;// CONCATENATED MODULE: ./.build/src/publish/oci/merge-index.js
+
+
+/**
+ * The index a tag that already exists must move to: every platform it has is kept (platforms pushed
+ * later never drop earlier ones), ours added. A platform both have must carry the same zip, else
+ * OCI_CONFLICT: that would be different bytes for the same version. Returns undefined when the
+ * existing index already is that index (nothing to push).
+ */
+async function mergeProviderIndex(existing, ours, ourArchives, at) {
+    const theirs = readProviderIndex(existing, at.where);
+    const merged = new Map(theirs);
+    for (const [platform, entry] of ours) {
+        const their = theirs.get(platform);
+        if (their && their.digest !== entry.digest)
+            await requireSameArchive(their, ourArchives.get(platform), platform, at);
+        merged.set(platform, entry);
+    }
+    const index = providerIndex([...merged.values()]);
+    return index.digest === sha256Digest(existing) ? undefined : index;
+}
+/** Another manifest for a platform is fine only when its `archive/zip` layer is our zip. */
+async function requireSameArchive(their, ourDigest, platform, at) {
+    const bytes = await at.client.getManifest(at.repo, their.digest);
+    if (bytes === undefined) {
+        throw new errors_RepoxyError('OCI_REGISTRY', `${at.where} lists ${platform} manifest ${their.digest}, which the registry does not have`);
+    }
+    const layer = archiveLayerOf(bytes, `${at.where} ${platform} manifest ${their.digest}`);
+    if (layer.digest !== ourDigest) {
+        throw new errors_RepoxyError('OCI_CONFLICT', `${at.where} already has ${platform} as ${layer.digest}, but the mirror's archive is ${ourDigest}: ` +
+            'different bytes for the same version; nothing was retagged (push to another repository, or delete the tag)');
+    }
+}
+
+;// CONCATENATED MODULE: ./.build/src/publish/lock-anchor.js
+
+
+
+/** The key of a provider version in `LockAnchors`: `HOST/NS/TYPE VERSION`, the address lower-case. */
+function lock_anchor_anchorKey(providerDir, version) {
+    return `${providerDir.toLowerCase()} ${version}`;
+}
+/**
+ * Checks the archive at `file` against `lockHashes` (its version's hashes; undefined when no lock
+ * file locks it): it must match one `zh:` (sha256 of the zip) or `h1:` (HashZip), PROTOCOL.md §1.8.
+ * `zh` is the archive's `zh:` when the caller already hashed it; h1: is computed only when needed.
+ */
+async function lock_anchor_checkLockAnchor(file, lockHashes, zh) {
+    const usable = new Set(preferredHashes(lockHashes ?? []));
+    if (usable.size === 0)
+        return { kind: 'unanchored' };
+    const actualZh = zh ?? zhHash(await sha256File(file));
+    if (usable.has(actualZh))
+        return { kind: 'anchored', hash: actualZh };
+    const h1 = await h1OfZip(file);
+    if (usable.has(h1))
+        return { kind: 'anchored', hash: h1 };
+    return {
+        kind: 'mismatch',
+        message: `is ${actualZh} and ${h1}, but the lock files record [${[...usable].sort().join(', ')}] for its ` +
+            'version: the artifact holds an archive the repository did not lock',
+    };
+}
+
+;// CONCATENATED MODULE: ./.build/src/publish/verify-manifest.js
+
+
+
+
+/**
+ * Checks `mirror.json` (when present) against the VERSION.json documents: every archive it records is
+ * one a VERSION.json lists, with the same h1: and zh: and the file's size, and every listed archive is
+ * recorded. The bytes are checked against VERSION.json by the caller, so agreeing with it means
+ * agreeing with the bytes. A mirror without mirror.json (written before it existed) has no problem.
+ */
+async function verify_manifest_manifestProblems(root, listed) {
+    const text = await readFile(path.join(root, MANIFEST_FILE), 'utf8').catch((e) => {
+        if (e.code === 'ENOENT')
+            return undefined;
+        throw e;
+    });
+    if (text === undefined)
+        return [];
+    const read = readManifest(text);
+    const problems = read.problems.map((message) => ({ path: MANIFEST_FILE, message }));
+    const byPath = new Map(listed.map((l) => [l.rel, l]));
+    const recorded = new Set();
+    for (const a of read.archives) {
+        recorded.add(a.path);
+        const problem = (message) => problems.push({ path: MANIFEST_FILE, message: `${a.path}: ${message}` });
+        const l = byPath.get(a.path);
+        if (!l) {
+            problem('recorded, but no VERSION.json lists it');
+            continue;
+        }
+        for (const h of [a.h1, a.zh])
+            if (!l.hashes.includes(h))
+                problem(`${h} is not in its VERSION.json`);
+        const size = (await stat(path.join(root, ...a.path.split('/'))).catch(() => undefined))?.size;
+        if (size !== a.size)
+            problem(`size ${a.size} recorded, the file has ${size ?? 'no'} bytes`);
+    }
+    for (const l of listed)
+        if (!recorded.has(l.rel))
+            problems.push({ path: MANIFEST_FILE, message: `${l.rel}: listed in VERSION.json, not recorded` });
+    return problems;
+}
+
+;// CONCATENATED MODULE: ./.build/src/publish/verify-mirror.js
+
+
+
+
+
+
+
+
+
+/** The top-level names that are not provider hosts: the registry-protocol view. */
+const NOT_HOSTS = new Set(['v1']);
+/**
+ * Walks `root` and verifies it (see the file comment). Never throws for a bad mirror: every finding is
+ * a problem in the report, so the caller can list them all. Throws IO when `root` cannot be read.
+ */
+async function verifyMirrorDir(root, options = {}) {
+    const absoluteRoot = path.resolve(root);
+    const providers = await findProviderDirs(absoluteRoot);
+    const problems = [];
+    const checks = [];
+    const unanchored = [];
+    let versions = 0;
+    for (const rel of providers) {
+        const found = await inspectProvider(absoluteRoot, rel, options.anchors ?? new Map());
+        versions += found.versions;
+        checks.push(...found.checks);
+        problems.push(...found.problems);
+    }
+    let archives = 0;
+    let archiveBytes = 0;
+    await runLimited(checks, options.concurrency ?? 4, async (check) => {
+        const outcome = await checkArchive(check);
+        if (outcome.problem) {
+            problems.push(outcome.problem);
+            return;
+        }
+        if (!outcome.anchored)
+            unanchored.push(check.rel);
+        const size = await sizeOf(check.absolute);
+        archives++;
+        archiveBytes += size;
+    });
+    problems.push(...(await manifestProblems(absoluteRoot, checks)));
+    if (providers.length === 0)
+        problems.push({ path: '.', message: 'no provider directories (HOST/NAMESPACE/TYPE/index.json) found' });
+    problems.sort((a, b) => compareText(a.path, b.path) || compareText(a.message, b.message));
+    unanchored.sort(compareText);
+    return { root: absoluteRoot, providers, versions, archives, archiveBytes, unanchored, problems };
+}
+/** The problems as lines for a person: `  - path: message`. */
+function describeMirrorProblems(report, max = 20) {
+    const lines = report.problems.slice(0, max).map((p) => `  - ${p.path}: ${p.message}`);
+    if (report.problems.length > max)
+        lines.push(`  - ... and ${report.problems.length - max} more`);
+    return lines.join('\n');
+}
+/** `HOST/NS/TYPE` directories, three levels down, skipping hidden names and the registry view. */
+async function findProviderDirs(root) {
+    const found = [];
+    for (const host of await subdirs(root)) {
+        if (host.startsWith('.') || NOT_HOSTS.has(host))
+            continue;
+        for (const ns of await subdirs(external_node_path_.join(root, host))) {
+            for (const type of await subdirs(external_node_path_.join(root, host, ns)))
+                found.push(`${host}/${ns}/${type}`);
+        }
+    }
+    return found.sort();
+}
+async function subdirs(dir) {
+    return (await list(dir)).filter((d) => d.isDirectory()).map((d) => d.name);
+}
+async function list(dir) {
+    try {
+        return await (0,promises_.readdir)(dir, { withFileTypes: true });
+    }
+    catch (cause) {
+        throw new errors_RepoxyError('IO', `cannot list ${dir}: ${cause.message}`, { cause });
+    }
+}
+async function inspectProvider(root, rel, anchors) {
+    const dir = path.join(root, ...rel.split('/'));
+    const entries = await list(dir);
+    const findings = { versions: 0, checks: [], problems: [] };
+    const problem = (name, message) => findings.problems.push({ path: `${rel}/${name}`, message });
+    for (const d of entries) {
+        if (!d.isFile() && !d.name.startsWith('.')) {
+            problem(d.name, 'unexpected non-file in a provider directory (a filesystem_mirror would treat a directory as an ' +
+                'unverified unpacked package)');
+        }
+    }
+    const files = new Set(entries.filter((d) => d.isFile()).map((d) => d.name));
+    const listed = await readIndex(dir, files, problem);
+    const documents = [...files]
+        .filter((f) => f.endsWith('.json') && f !== 'index.json')
+        .map((f) => f.slice(0, -'.json'.length))
+        .sort();
+    for (const v of listed) {
+        if (!documents.includes(v))
+            problem(`${v}.json`, `index.json lists version ${v} but ${v}.json is missing`);
+    }
+    const referenced = new Set();
+    for (const version of documents) {
+        if (!listed.includes(version))
+            problem(`${version}.json`, `version ${version} is not listed in index.json`);
+        findings.versions++;
+        const archives = await readVersionDocument(dir, version, problem);
+        for (const { name, hashes } of archiveFiles(rel, version, archives, problem)) {
+            referenced.add(name);
+            if (!files.has(name))
+                problem(name, `listed in ${version}.json but missing`);
+            else {
+                const lockHashes = anchors.get(anchorKey(rel, version));
+                findings.checks.push({ rel: `${rel}/${name}`, absolute: path.join(dir, name), hashes, lockHashes });
+            }
+        }
+    }
+    for (const f of files) {
+        if (f.toLowerCase().endsWith('.zip') && !referenced.has(f) && !f.startsWith('.')) {
+            problem(f, 'archive not listed in any VERSION.json: a filesystem_mirror would install it unverified');
+        }
+    }
+    return findings;
+}
+/**
+ * The archive file names a VERSION.json lists, each required to be the packed name of its version and
+ * platform (PROTOCOL.md §5.1): a filesystem_mirror reads version and platform from that name alone.
+ */
+function archiveFiles(rel, version, archives, problem) {
+    const type = rel.split('/')[2];
+    const out = [];
+    for (const { platform, url, hashes } of archives) {
+        const expected = `terraform-provider-${type}_${version}_${platform}.zip`;
+        if (url === expected)
+            out.push({ name: expected, hashes });
+        else {
+            problem(`${version}.json`, `${platform}: url "${url}" is not "${expected}", the archive file of this version and platform`);
+        }
+    }
+    return out;
+}
+/** The versions `index.json` lists (PROTOCOL.md §1.6); problems for a missing or malformed file. */
+async function readIndex(dir, files, problem) {
+    if (!files.has('index.json')) {
+        problem('index.json', 'missing: network-mirror clients find no versions of this provider');
+        return [];
+    }
+    const doc = await readJson(path.join(dir, 'index.json'), (m) => problem('index.json', m));
+    if (doc === undefined)
+        return [];
+    const versions = verify_mirror_isObject(doc) ? doc['versions'] : undefined;
+    if (!verify_mirror_isObject(versions)) {
+        problem('index.json', 'has no "versions" object');
+        return [];
+    }
+    return Object.keys(versions);
+}
+/** The archives of `VERSION.json` (PROTOCOL.md §1.6, §1.8); problems for anything a client would refuse. */
+async function readVersionDocument(dir, version, problem) {
+    const name = `${version}.json`;
+    const out = [];
+    const doc = await readJson(path.join(dir, name), (m) => problem(name, m));
+    if (doc === undefined)
+        return out;
+    const archives = verify_mirror_isObject(doc) ? doc['archives'] : undefined;
+    if (!verify_mirror_isObject(archives)) {
+        problem(name, 'has no "archives" object');
+        return out;
+    }
+    for (const [platform, value] of Object.entries(archives)) {
+        const url = verify_mirror_isObject(value) ? value['url'] : undefined;
+        const hashes = verify_mirror_isObject(value) ? value['hashes'] : undefined;
+        if (typeof url !== 'string' || !Array.isArray(hashes) || !hashes.every((h) => typeof h === 'string')) {
+            problem(name, `${platform}: needs a "url" string and a "hashes" list of strings`);
+            continue;
+        }
+        const usable = preferredHashes(hashes);
+        if (usable.length === 0) {
+            problem(name, `${platform}: no h1: or zh: hash, so nothing can be verified`);
+            continue;
+        }
+        out.push({ platform, url, hashes: usable });
+    }
+    return out;
+}
+/** A JSON file of the mirror; `problem` hears when it does not parse (undefined then). Throws IO. */
+async function readJson(file, problem) {
+    let text;
+    try {
+        text = await (0,promises_.readFile)(file, 'utf8');
+    }
+    catch (cause) {
+        throw new errors_RepoxyError('IO', `cannot read ${file}: ${cause.message}`, { cause });
+    }
+    try {
+        return JSON.parse(text);
+    }
+    catch (err) {
+        problem(`is not valid JSON (${err.message})`);
+        return undefined;
+    }
+}
+function verify_mirror_isObject(v) {
+    return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+/**
+ * zh: when listed (sha256 of the bytes, streamed), else h1: (HashZip); any listed value may match
+ * (§1.8). Then the lock anchor, when the version has one (lock-anchor.ts).
+ */
+async function checkArchive(check) {
+    const zh = check.hashes.filter((h) => h.startsWith('zh:'));
+    try {
+        const actual = zh.length ? zhHash(await sha256File(check.absolute)) : await h1OfZip(check.absolute);
+        const expected = zh.length ? zh : check.hashes.filter((h) => h.startsWith('h1:'));
+        if (!expected.includes(actual)) {
+            const message = `is ${actual}, but its VERSION.json lists ${expected.join(', ')}: the archive was altered or corrupted`;
+            return { problem: { path: check.rel, message }, anchored: false };
+        }
+        const anchor = await checkLockAnchor(check.absolute, check.lockHashes, zh.length ? actual : undefined);
+        if (anchor.kind === 'mismatch')
+            return { problem: { path: check.rel, message: anchor.message }, anchored: false };
+        return { anchored: anchor.kind === 'anchored' };
+    }
+    catch (err) {
+        if (isRepoxyError(err))
+            return { problem: { path: check.rel, message: err.message }, anchored: false };
+        throw err;
+    }
+}
+async function sizeOf(file) {
+    return (await stat(file)).size;
+}
+function compareText(a, b) {
+    return a < b ? -1 : a > b ? 1 : 0;
+}
+
+;// CONCATENATED MODULE: ./.build/src/publish/oci/mirror-archives.js
+
+
+
+
+
+
+
+
+
+/**
+ * The archives the `VERSION.json` files of the mirror at `root` list, for the providers `select`
+ * picks, sorted. Reads metadata only: `checkZh` and `checkH1` check the bytes on the way.
+ * Throws VERIFY_SHASUM for an archive without `zh:`, IO for a file that cannot be read.
+ */
+async function readMirrorArchives(root, select) {
+    const archives = [];
+    for (const rel of await findProviderDirs(external_node_path_.resolve(root))) {
+        const [hostname, namespace, type] = rel.split('/');
+        const address = { hostname, namespace, type };
+        if (!isSelected(address, select.include, select.exclude))
+            continue;
+        archives.push(...(await listedArchives(external_node_path_.resolve(root, hostname, namespace, type), address)));
+    }
+    return archives;
+}
+/**
+ * The zip's sha256 must be its listed `zh:`, as verify-mirror.ts checks an artifact. Anchor: the
+ * mirror repoxy wrote from verified bytes (lock-file hashes, upstream signatures); a zip or
+ * VERSION.json altered since then fails here or in `checkH1`. Throws VERIFY_SHASUM.
+ */
+async function checkZh(a) {
+    const zh = hash_zhHash(await zh_sha256File(a.file));
+    const listed = hash_zhHash(a.digest.slice('sha256:'.length));
+    if (zh !== listed)
+        throw altered(a, zh, [listed]);
+}
+/** The zip's HashZip must be one of its listed `h1:` (same anchor). Throws VERIFY_SHASUM or VERIFY_BAD_ZIP. */
+async function checkH1(a) {
+    const h1 = await h1_h1OfZip(a.file);
+    if (!a.h1.includes(h1))
+        throw altered(a, h1, a.h1);
+}
+function altered(a, actual, expected) {
+    return new errors_RepoxyError('VERIFY_SHASUM', `${a.file} is ${actual}, but its VERSION.json lists ${expected.join(', ') || 'no h1:'}: the archive ` +
+        'or its VERSION.json was altered after the build; nothing of this version was tagged');
+}
+async function listedArchives(dir, address) {
+    const index = (await readMirrorJson(external_node_path_.join(dir, 'index.json')));
+    const out = [];
+    for (const version of Object.keys(index.versions ?? {}).sort()) {
+        const doc = (await readMirrorJson(external_node_path_.join(dir, `${version}.json`)));
+        for (const [platform, { url, hashes }] of Object.entries(doc.archives ?? {}).sort(byKey)) {
+            const file = external_node_path_.join(dir, external_node_path_.basename(url));
+            const zh = hashes.find((h) => h.startsWith('zh:'));
+            if (!zh)
+                throw new errors_RepoxyError('VERIFY_SHASUM', `${file}: its VERSION.json lists no zh: (the blob digest)`);
+            const { size } = await (0,promises_.stat)(file);
+            const h1 = hashes.filter((h) => h.startsWith('h1:'));
+            out.push({
+                address,
+                version,
+                platform: parsePlatform(platform),
+                file,
+                size,
+                digest: `sha256:${zh.slice(3)}`,
+                h1,
+            });
+        }
+    }
+    return out;
+}
+function byKey([a], [b]) {
+    return a < b ? -1 : a > b ? 1 : 0;
+}
+function readMirrorJson(file) {
+    return readJson(file, (message) => {
+        throw new errors_RepoxyError('VERIFY_SHASUM', `${file} ${message}: not a mirror repoxy wrote`);
+    });
+}
+
+;// CONCATENATED MODULE: ./.build/src/publish/oci/repository.js
+
+
+const VARIABLE = /\$\{([^}]*)\}/g;
+const COMPONENTS = ['hostname', 'namespace', 'type'];
+/** The distribution spec's repository name grammar (lower case), as ORAS ParseReference checks it. */
+const REPOSITORY_NAME = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/;
+const REGISTRY = /^(?:[a-z0-9.-]+|\[[0-9a-f:.]+\])(?::[0-9]+)?$/i;
+/**
+ * Checks `template` as OpenTofu does (provider_installation.go:437-471): only `${hostname}`,
+ * `${namespace}`, `${type}`, and every component must be referenced unless the `include` patterns
+ * pin it to one value (OpenTofu's rule) or every provider pushed has the same value for it (then the
+ * `oci_mirror` block to paste carries an include that pins it, see `clientInclude`). Throws
+ * INPUT_INVALID naming the missing or unknown variable.
+ */
+function checkRepositoryTemplate(template, include, providers) {
+    const used = templateVariables(template);
+    for (const component of COMPONENTS) {
+        if (used.has(component) || pinned(component, include) || distinct(component, providers).size <= 1)
+            continue;
+        throw repository_invalid(template, `must use \${${component}}: the providers pushed do not all have the same ${component}, so ` +
+            'different providers would share one repository (or select one with --include)');
+    }
+}
+/** The variables `template` uses; INPUT_INVALID for any other than hostname, namespace, type. */
+function templateVariables(template) {
+    const used = new Set();
+    for (const match of template.matchAll(VARIABLE)) {
+        const name = match[1].trim();
+        if (!COMPONENTS.includes(name)) {
+            throw repository_invalid(template, `has unknown variable \${${name}}: only \${hostname}, \${namespace}, \${type}`);
+        }
+        used.add(name);
+    }
+    return used;
+}
+/** OpenTofu's rule: the non-wildcard values the include patterns give a component are exactly one. */
+function pinned(component, include) {
+    return new Set(include.map((p) => p[component]).filter((v) => v !== '*')).size === 1;
+}
+function distinct(component, providers) {
+    return new Set(providers.map((p) => p[component]));
+}
+/**
+ * The `include` of the client's `oci_mirror` block: the given patterns, or when the template leaves
+ * out a component, patterns that pin it to the one value every pushed provider has (so OpenTofu
+ * accepts the template); empty when the template uses all three.
+ */
+function clientInclude(template, include, providers) {
+    if (include.length)
+        return include.map((p) => p.text);
+    const used = templateVariables(template);
+    if (COMPONENTS.every((c) => used.has(c)) || providers.length === 0)
+        return [];
+    const first = providers[0];
+    if (!used.has('type'))
+        return [`${first.hostname}/${first.namespace}/${first.type}`];
+    if (!used.has('namespace'))
+        return [`${first.hostname}/${first.namespace}/*`];
+    return [`${first.hostname}/*/*`];
+}
+/** The repository of `address`; lower case. Throws INPUT_INVALID when the result is not `registry/repo`. */
+function repositoryFor(template, address) {
+    const values = {
+        hostname: hostnameASCII(address.hostname),
+        namespace: address.namespace,
+        type: address.type,
+    };
+    const text = template.replace(VARIABLE, (_, name) => values[name.trim()]);
+    const slash = text.indexOf('/');
+    const registry = slash > 0 ? text.slice(0, slash).toLowerCase() : '';
+    const repository = slash > 0 ? text.slice(slash + 1).toLowerCase() : '';
+    if (!REGISTRY.test(registry) || !REPOSITORY_NAME.test(repository)) {
+        throw repository_invalid(template, `gives "${text}" for ${formatAddress(address)}, which is not registry[:port]/repository ` +
+            '(lower-case letters, digits, and . _ - separators; no tag or digest)');
+    }
+    return { registry, repository };
+}
+/** Throws INPUT_INVALID when two providers would land in the same repository. */
+function requireDistinctRepositories(targets) {
+    const seen = new Map();
+    for (const { address, repo } of targets) {
+        const key = `${repo.registry}/${repo.repository}`;
+        const other = seen.get(key);
+        if (other && formatAddress(other) !== formatAddress(address)) {
+            throw new errors_RepoxyError('INPUT_INVALID', `${formatAddress(other)} and ${formatAddress(address)} would both be pushed to ${key}`);
+        }
+        seen.set(key, address);
+    }
+}
+function repository_invalid(template, why) {
+    return new errors_RepoxyError('INPUT_INVALID', `repository template "${template}" ${why}`);
+}
+
+;// CONCATENATED MODULE: ./.build/src/publish/oci/push.js
+
+
+
+
+
+
+
+
+
+
+
+
+/**
+ * Pushes every selected archive of a mirror as OpenTofu's `oci_mirror` reads it (PROTOCOL.md §6.3).
+ * Incremental: a tag already at our index is skipped, blobs and manifests present are not uploaded.
+ * A tag is written only after every manifest it references is in, and only to an index that keeps
+ * every platform it had. Throws INPUT_INVALID, VERIFY_SHASUM, OCI_UNAUTHORIZED, OCI_CONFLICT, OCI_REGISTRY.
+ */
+async function pushMirrorToOci(options) {
+    const include = (options.include ?? []).map(parseProviderPattern);
+    const exclude = (options.exclude ?? []).map(parseProviderPattern);
+    const concurrency = options.concurrency ?? 8;
+    const archives = await readMirrorArchives(options.mirror, { include, exclude });
+    if (archives.length === 0)
+        throw new errors_RepoxyError('INPUT_INVALID', `no archives in ${options.mirror} match`);
+    const addresses = uniqueAddresses(archives);
+    checkRepositoryTemplate(options.repositoryTemplate, include, addresses);
+    const clients = new Map();
+    const counts = { manifests: 0 };
+    try {
+        const versions = await planVersions(archives, options, clients);
+        // Each tag's target is decided (and a conflicting archive refused) before any byte is uploaded.
+        const targets = [];
+        await limit_runLimited(versions, concurrency, async (v) => {
+            const index = await tagTarget(v);
+            if (index)
+                targets.push({ v, index });
+        });
+        options.onProgress?.(`${versions.length - targets.length} of ${versions.length} version(s) already up to date`);
+        await pushContent(targets.map((t) => t.v), concurrency, counts);
+        await limit_runLimited(targets, concurrency, (t) => tagVersion(t, counts, options.onProgress));
+        const blobsUploaded = [...clients.values()].reduce((n, c) => n + c.blobUploads, 0);
+        const repositories = [...new Set(versions.map((v) => `${v.repo.registry}/${v.repo.repository}`))].sort();
+        return {
+            clientInclude: clientInclude(options.repositoryTemplate, include, addresses),
+            repositories,
+            versions: versions.length,
+            archives: archives.length,
+            manifestsPushed: counts.manifests,
+            blobsUploaded,
+        };
+    }
+    finally {
+        await Promise.all([...clients.values()].map((c) => c.close()));
+    }
+}
+async function planVersions(archives, options, clients) {
+    const groups = new Map();
+    for (const a of archives) {
+        const key = `${formatAddress(a.address)} ${a.version}`;
+        groups.set(key, [...(groups.get(key) ?? []), a]);
+    }
+    const targets = [...groups.values()].map((g) => ({
+        address: g[0].address,
+        repo: repositoryFor(options.repositoryTemplate, g[0].address),
+    }));
+    requireDistinctRepositories(targets);
+    const out = [];
+    for (const [i, group] of [...groups.values()].entries()) {
+        const { address, repo } = targets[i];
+        const client = clients.get(repo.registry) ?? (await clientFor(repo, options));
+        clients.set(repo.registry, client);
+        const platforms = group.map((archive) => ({
+            archive,
+            manifest: platformManifest(archive.platform, archive),
+        }));
+        const index = providerIndex(platforms.map((p) => entryOf(p.manifest)));
+        out.push({ address, repo, client, tag: tagOfVersion(group[0].version), platforms, index });
+    }
+    return out;
+}
+async function clientFor(repo, options) {
+    const credentials = options.credentials ?? (await credentialsFromFiles(dockerConfigFiles(options.env ?? process.env), repo));
+    return new OciRegistryClient({
+        registry: repo.registry,
+        plainHttp: options.plainHttp,
+        credentials,
+        options: options.httpOptions,
+        ca: options.ca,
+        env: options.env ?? process.env,
+        onRequest: options.onRequest,
+    });
+}
+/** The config blob of each repository, then every platform's zip and manifest (not yet any tag). */
+async function pushContent(pending, concurrency, counts) {
+    const repos = new Map(pending.map((v) => [`${v.repo.registry}/${v.repo.repository}`, v]));
+    await limit_runLimited([...repos.values()], concurrency, (v) => ensureBlob(v.client, v.repo.repository, EMPTY_CONFIG, () => EMPTY_CONFIG_BYTES));
+    const work = pending.flatMap((v) => v.platforms.map((p) => ({ v, p })));
+    await limit_runLimited(work, concurrency, async ({ v, p }) => {
+        await pushArchive(v.client, v.repo.repository, p.archive);
+        await ensureManifest(v.client, v.repo.repository, p.manifest.manifest, counts);
+    });
+}
+/**
+ * One zip, verified on the way (see mirror-archives.ts for the anchor): its HashZip is checked while
+ * it uploads; its sha256 is checked by the registry on upload (a `PUT ?digest=` whose bytes do not
+ * hash to the digest is refused, OCI distribution spec) or here when the registry already has the blob.
+ * Nothing references it before both passed: its manifest comes after, the tag after every manifest.
+ */
+async function pushArchive(client, repo, archive) {
+    const h1 = checkH1(archive);
+    h1.catch(() => undefined); // awaited below; this only keeps an early failure from going unhandled
+    if (await client.hasBlob(repo, archive.digest))
+        await checkZh(archive);
+    else
+        await uploadArchive(client, repo, archive);
+    await h1;
+}
+/** Uploads the zip; when the registry finds another digest, says which file and what it hashes to. */
+async function uploadArchive(client, repo, archive) {
+    try {
+        await client.uploadBlob(repo, archive, () => (0,external_node_fs_namespaceObject.createReadStream)(archive.file));
+    }
+    catch (err) {
+        if (errors_isRepoxyError(err) && err.code === 'VERIFY_SHASUM')
+            await checkZh(archive);
+        throw err;
+    }
+}
+async function ensureBlob(client, repo, blob, body) {
+    if (await client.hasBlob(repo, blob.digest))
+        return;
+    await client.uploadBlob(repo, blob, body);
+}
+async function ensureManifest(client, repo, doc, counts) {
+    if ((await client.manifestDigest(repo, doc.digest)) === doc.digest)
+        return;
+    await client.putManifest(repo, doc.digest, doc);
+    counts.manifests++;
+}
+/**
+ * The index the version's tag must point at: ours when there is no tag, ours merged with the
+ * platforms an existing index already has, or undefined when the tag is already right.
+ */
+async function tagTarget(v) {
+    const repo = v.repo.repository;
+    if ((await v.client.manifestDigest(repo, v.tag)) === v.index.digest)
+        return undefined;
+    const existing = await v.client.getManifest(repo, v.tag);
+    if (!existing)
+        return v.index;
+    const key = (p) => formatPlatform(p.archive.platform);
+    const ours = new Map(v.platforms.map((p) => [key(p), entryOf(p.manifest)]));
+    const archives = new Map(v.platforms.map((p) => [key(p), p.archive.digest]));
+    const where = `${v.repo.registry}/${repo}:${v.tag}`;
+    return mergeProviderIndex(existing, ours, archives, { client: v.client, repo, where });
+}
+/** Points the tag at its index, once every manifest the index references is in. */
+async function tagVersion({ v, index }, counts, progress) {
+    await v.client.putManifest(v.repo.repository, v.tag, index);
+    counts.manifests++;
+    const platforms = `${v.platforms.length} platform(s)`;
+    progress?.(`pushed ${v.repo.registry}/${v.repo.repository}:${v.tag} (${formatAddress(v.address)}, ${platforms})`);
+}
+function uniqueAddresses(archives) {
+    const seen = new Map(archives.map((a) => [formatAddress(a.address), a.address]));
+    return [...seen.values()];
+}
+
+;// CONCATENATED MODULE: ./.build/src/cli/push-oci.js
+
+
+
+
+const PUSH_OCI_USAGE = `  repoxy push-oci --mirror DIR --repository-template TEMPLATE [--include p]... [--exclude p]...
+                [--concurrency N] [--username USER] [--plain-http] [--json]`;
+const PUSH_OCI_HELP = `  push-oci  Push a mirror that 'repoxy mirror' wrote to an OCI registry for OpenTofu's oci_mirror
+            (verified again on the way). TEMPLATE uses \${hostname}, \${namespace}, \${type}, e.g.
+            'ghcr.io/acme/tofu-providers/\${namespace}/\${type}'. Credentials: --username with the
+            password or token in REPOXY_OCI_PASSWORD, else the Docker-style files OpenTofu reads
+            (~/.docker/config.json, containers auth.json). HTTPS (NODE_EXTRA_CA_CERTS is trusted);
+            --plain-http only for loopback registries.`;
+/** Parses the flags after `push-oci`; throws INPUT_INVALID naming the flag. */
+function parsePushOciArgs(argv) {
+    let values;
+    try {
+        ({ values } = (0,external_node_util_.parseArgs)({
             args: [...argv],
-            allowPositionals: true,
             strict: true,
             options: {
-                lockfile: { type: 'string', multiple: true },
-                platform: { type: 'string', multiple: true },
+                mirror: { type: 'string' },
+                'repository-template': { type: 'string' },
                 include: { type: 'string', multiple: true },
                 exclude: { type: 'string', multiple: true },
-                upstream: { type: 'string', multiple: true },
-                out: { type: 'string' },
-                'cache-dir': { type: 'string' },
                 concurrency: { type: 'string' },
-                'require-all-platforms': { type: 'boolean' },
-                'require-signatures': { type: 'boolean' },
-                'no-registry-view': { type: 'boolean' },
+                username: { type: 'string' },
+                'plain-http': { type: 'boolean' },
                 json: { type: 'boolean' },
-                help: { type: 'boolean', short: 'h' },
             },
-        });
+        }));
     }
     catch (e) {
         throw new errors_RepoxyError('INPUT_INVALID', `${e.message}; see 'repoxy --help'`);
     }
-    const { values: v, positionals } = parsed;
-    const command = commandOf(positionals, v.help === true);
+    if (!values.mirror)
+        throw new errors_RepoxyError('INPUT_INVALID', 'push-oci needs --mirror DIR');
+    const template = values['repository-template'];
+    if (!template)
+        throw new errors_RepoxyError('INPUT_INVALID', 'push-oci needs --repository-template TEMPLATE');
     return {
-        command,
-        lockfiles: v.lockfile ?? [],
-        platforms: v.platform ?? [],
-        include: v.include ?? [],
-        exclude: v.exclude ?? [],
-        upstreams: v.upstream ?? [],
-        out: v.out,
-        cacheDir: v['cache-dir'],
-        concurrency: v.concurrency === undefined ? undefined : positiveInt('--concurrency', v.concurrency),
-        requireAllPlatforms: v['require-all-platforms'] === true,
-        requireSignatures: v['require-signatures'] === true,
-        registryView: v['no-registry-view'] !== true,
-        json: v.json === true,
+        mirror: values.mirror,
+        repositoryTemplate: template,
+        include: values.include ?? [],
+        exclude: values.exclude ?? [],
+        concurrency: values.concurrency === undefined ? undefined : concurrencyOf(values.concurrency),
+        username: values.username,
+        plainHttp: values['plain-http'] === true,
+        json: values.json === true,
     };
 }
-function commandOf(positionals, help) {
-    if (help || positionals.length === 0)
-        return 'help';
-    const [cmd, ...rest] = positionals;
-    if (rest.length)
-        throw new errors_RepoxyError('INPUT_INVALID', `unexpected argument "${rest[0]}"; see 'repoxy --help'`);
-    if (cmd === 'plan' || cmd === 'mirror' || cmd === 'help')
-        return cmd;
-    throw new errors_RepoxyError('INPUT_INVALID', `unknown command "${cmd}": expected plan or mirror; see 'repoxy --help'`);
+/** `repoxy push-oci`: pushes, prints a summary on stderr and the oci_mirror block (or JSON) on stdout. */
+async function runPushOci(argv, env = process.env) {
+    const args = parsePushOciArgs(argv);
+    const result = await pushMirrorToOci({
+        mirror: args.mirror,
+        repositoryTemplate: args.repositoryTemplate,
+        include: args.include,
+        exclude: args.exclude,
+        concurrency: args.concurrency,
+        plainHttp: args.plainHttp,
+        credentials: credentialsOf(args, env),
+        env,
+        onProgress: (line) => process.stderr.write(`${line}\n`),
+    });
+    process.stderr.write(`push-oci: ${result.versions} version(s), ${result.archives} archive(s) in ${result.repositories.length} ` +
+        `repositories; ${result.blobsUploaded} blob(s) uploaded, ${result.manifestsPushed} manifest(s) pushed\n`);
+    const config = ociMirrorConfig(args.repositoryTemplate, result.clientInclude);
+    if (args.json)
+        process.stdout.write(`${JSON.stringify({ ...result, cliConfig: config })}\n`);
+    else
+        process.stdout.write(`\nUse it from OpenTofu >= 1.10 (CLI configuration):\n\n${config}`);
+    return 0;
 }
-function positiveInt(flag, text) {
+/** `--username` with REPOXY_OCI_PASSWORD; neither means the Docker-style files. */
+function credentialsOf(args, env) {
+    const password = env['REPOXY_OCI_PASSWORD'];
+    if (args.username === undefined && !password)
+        return undefined;
+    if (args.username === undefined || !password) {
+        throw new errors_RepoxyError('INPUT_INVALID', '--username and REPOXY_OCI_PASSWORD must be given together');
+    }
+    return { username: args.username, password, source: '--username' };
+}
+function concurrencyOf(text) {
     const n = Number(text);
-    if (!Number.isInteger(n) || n < 1 || n > 256) {
-        throw new errors_RepoxyError('INPUT_INVALID', `${flag} must be a whole number from 1 to 256, got "${text}"`);
+    if (!Number.isInteger(n) || n < 1 || n > 64) {
+        throw new errors_RepoxyError('INPUT_INVALID', `--concurrency must be a whole number from 1 to 64, got "${text}"`);
     }
     return n;
+}
+
+;// CONCATENATED MODULE: ./.build/src/lockfile/write.js
+/**
+ * Writing lock files as OpenTofu's writer does (PROTOCOL.md §3; OpenTofu internal/depsfile/
+ * locks_file.go SaveLocksToBytes / encodeHashSetTokens), pure: blocks sorted by address, `version`
+ * and `constraints` aligned as hclwrite aligns them, `hashes` one per line, sorted, unique, each with
+ * a trailing comma. Like OpenTofu, a rewrite is of the whole file in its normalized form: LF line
+ * endings, no comments inside or between blocks, module blocks dropped. Unlike OpenTofu, the
+ * file's own header comment (its leading comment lines) is kept rather than replaced.
+ */
+
+
+/** The header OpenTofu writes; used when a file has none of its own. */
+const DEFAULT_HEADER = '# This file is maintained automatically by "tofu init".\n# Manual edits may be lost in future updates.\n';
+/** The whole file: `header` (lines ending in `\n`), then each block after an empty line. */
+function formatLockFile(header, providers) {
+    const sorted = [...providers].sort((a, b) => compareAddresses(a.address, b.address));
+    return header + sorted.map((p) => `\n${formatProviderBlock(p)}`).join('');
+}
+/** One `provider "<addr>" { ... }` block, ending in a newline. */
+function formatProviderBlock(p) {
+    const lines = [`provider ${quote(formatAddress(p.address))} {`];
+    if (p.constraints) {
+        lines.push(`  version     = ${quote(p.version)}`, `  constraints = ${quote(p.constraints)}`);
+    }
+    else
+        lines.push(`  version = ${quote(p.version)}`);
+    const hashes = normalizeHashes(p.hashes);
+    if (hashes.length > 0) {
+        lines.push('  hashes = [', ...hashes.map((h) => `    ${quote(h)},`), '  ]');
+    }
+    lines.push('}');
+    return `${lines.join('\n')}\n`;
+}
+/**
+ * The file's header: its leading comment lines (`#` or `//`, blank lines between them kept), with LF
+ * endings, or DEFAULT_HEADER when it starts with anything else.
+ */
+function headerOf(text) {
+    const kept = [];
+    for (const raw of text.replace(/^\uFEFF/, '').split('\n')) {
+        const line = raw.trimEnd();
+        if (line !== '' && !/^\s*(#|\/\/)/.test(line))
+            break;
+        kept.push(`${line}\n`);
+    }
+    while (kept.at(-1) === '\n')
+        kept.pop();
+    return kept.length > 0 ? kept.join('') : DEFAULT_HEADER;
+}
+/** A quoted HCL string literal as hclwrite writes one (escapeQuotedStringLit). */
+function quote(value) {
+    const escaped = value
+        .replaceAll('\\', '\\\\')
+        .replaceAll('"', '\\"')
+        .replaceAll('\n', '\\n')
+        .replaceAll('\r', '\\r')
+        .replaceAll('\t', '\\t')
+        .replaceAll('${', '$${')
+        .replaceAll('%{', '%%{');
+    return `"${escaped}"`;
+}
+
+;// CONCATENATED MODULE: ./.build/src/lockfile/update.js
+/**
+ * Completing a lock file's provider blocks with the hashes upstream proved (as `tofu providers lock`
+ * merges them, OpenTofu internal/command/providers_lock.go), pure: text and evidence in, the new text
+ * and what changed out. Hashes already in a block are kept; versions and constraints never change.
+ */
+
+
+
+/**
+ * Merges into each provider block of `file` (parsed from `text`) the `h1:` of each of `platforms` and
+ * every signed `zh:`. Blocks with no evidence (excluded from the run) are kept as they are.
+ */
+function updateLockFile(text, file, platforms, lookup) {
+    const changes = [];
+    const unknown = [];
+    const merged = file.providers.map((p) => {
+        const evidence = lookup(p.address, p.version);
+        if (!evidence)
+            return p;
+        unknown.push(...unknownHashes(text, file.path, p, evidence));
+        const change = blockChange(file.path, p, platforms, evidence);
+        if (change.added.length === 0)
+            return p;
+        changes.push(change);
+        return { ...p, hashes: normalizeHashes([...p.hashes, ...change.added]) };
+    });
+    const newText = changes.length > 0 ? formatLockFile(headerOf(text), merged) : undefined;
+    return { path: file.path, text: newText, changes, unknown };
+}
+function blockChange(path, p, platforms, evidence) {
+    const have = new Set(p.hashes);
+    const wanted = [...platforms.flatMap((pl) => evidence.h1.get(pl) ?? []), ...evidence.reported];
+    const added = normalizeHashes(wanted.filter((h) => !have.has(h)));
+    const missingPlatforms = platforms.filter((pl) => {
+        const h1 = evidence.h1.get(pl);
+        return h1 !== undefined && !have.has(h1);
+    });
+    const base = { path, line: p.line, address: formatAddress(p.address), version: p.version };
+    return { ...base, missingPlatforms, added };
+}
+function unknownHashes(text, path, p, evidence) {
+    return p.hashes
+        .filter((h) => h.startsWith('zh:') && !evidence.reported.has(h))
+        .map((hash) => ({
+        path,
+        line: lineOf(text, p.line, hash),
+        address: formatAddress(p.address),
+        version: p.version,
+        hash,
+    }));
+}
+/** The 1-based line, at or after `fromLine`, that holds `"<hash>"`; `fromLine` when none does. */
+function lineOf(text, fromLine, hash) {
+    const lines = text.split('\n');
+    for (let i = fromLine - 1; i < lines.length; i++)
+        if (lines[i].includes(`"${hash}"`))
+            return i + 1;
+    return fromLine;
+}
+
+;// CONCATENATED MODULE: ./.build/src/lock.js
+/**
+ * Lock completion (`repoxy lock`, the action's `update-lockfiles`): adds to every provider block of
+ * every lock file what `tofu providers lock -platform=...` records for the requested platforms, from
+ * one fetch of each archive for the whole run (OpenTofu internal/command/providers_lock.go).
+ *
+ * Trust anchors: an `h1:` is computed from archive bytes that passed the verification chain of this
+ * run (registry shasum, SHA256SUMS line, its signature, the lock's own hashes); the other hashes come
+ * from the SHA256SUMS and registry documents fetched and cross-checked in this run, exactly those
+ * OpenTofu's installer records (see evidenceByVersion). Nothing restored from the store is written
+ * unless it verified again in this run (mirrorPackage).
+ */
+
+
+
+
+
+
+
+
+
+
+
+/**
+ * Plans, fetches and verifies each archive once, then completes every lock file: writes each that
+ * changed atomically, or with `check` writes nothing. Throws LOCK_INVALID / INPUT_INVALID (exit 2),
+ * UPSTREAM_PLATFORM_MISSING for a provider without a requested platform, VERIFY_LOCK_HASH for a
+ * `zh:` the signed SHA256SUMS does not list: in each case before any file is written.
+ */
+async function lockFiles(options, check, report) {
+    const started = performance.now();
+    const plan = await planFromLockFiles(options, report);
+    const opened = await openPackageContext(options, report);
+    try {
+        const outcome = await mirrorAll(plan, opened.ctx, { ...options, requireAllPlatforms: false });
+        const done = await completeLockFiles(options, plan, outcome.evidence, outcome.missing, check);
+        const records = outcome.archives;
+        return {
+            ...done,
+            fetched: records.filter((a) => a.source === 'upstream').length,
+            reused: records.filter((a) => a.source === 'store').length,
+            upstreamRequests: opened.upstream.requestCount(),
+            seconds: (performance.now() - started) / 1000,
+        };
+    }
+    finally {
+        await opened.close();
+    }
+}
+/**
+ * The lock half of a run whose archives are already verified (`lockFiles`, or the action after its
+ * mirror build: one pass for both). Re-reads the lock files, merges, checks, then writes (or not).
+ */
+async function completeLockFiles(options, plan, packages, missing, check) {
+    if (missing.length > 0)
+        throw missingPlatforms(plan, missing);
+    const evidence = evidenceByVersion(packages, options.env);
+    const platforms = plan.platforms.map(formatPlatform);
+    const lookup = (a, v) => evidence.get(key(a, v));
+    const read = await readLockFiles([...options.lockfiles], { cwd: options.cwd });
+    const files = [];
+    for (const { path: shown } of read) {
+        const text = await (0,promises_.readFile)(external_node_path_.resolve(options.cwd, shown), 'utf8');
+        files.push(updateLockFile(text, parseLockFile(text, shown), platforms, lookup));
+    }
+    const unknown = files.flatMap((f) => f.unknown);
+    if (unknown.length > 0) {
+        const lines = unknown.map((u) => `  - ${u.path}:${u.line}: ${u.hash} (${u.address} ${u.version})`);
+        throw new errors_RepoxyError('VERIFY_LOCK_HASH', `${unknown.length} zh: hash(es) in the lock files are not listed in the version's signed SHA256SUMS; nothing was written:\n${lines.join('\n')}`, { detail: 'a zh: hash names one file of the release; remove the line, or find out who added it' });
+    }
+    const written = [];
+    if (check)
+        return { files, written };
+    for (const f of files) {
+        if (f.text === undefined)
+            continue;
+        await writeFileAtomically(external_node_path_.resolve(options.cwd, f.path), f.text);
+        written.push(f.path);
+    }
+    return { files, written };
+}
+function key(a, version) {
+    return `${formatAddress(a)} ${version}`;
+}
+/**
+ * Per provider version: the `h1:` of each verified archive, and what OpenTofu's installer records for
+ * any platform (installer.go ensureProviderVersionInDirectory): the `zh:` of every SHA256SUMS line —
+ * signature-checked, except on registry.opentofu.org when it sends no keys (skipped as OpenTofu does,
+ * a `check-skipped` event) — and, where signing is not enforced, the hashes the registry's `packages`
+ * extension reports (ReportedByRegistry). Anchor: those documents, fetched and cross-checked this run.
+ */
+function evidenceByVersion(packages, env) {
+    const out = new Map();
+    for (const p of packages) {
+        const { ref } = p.record;
+        const k = key(ref.address, ref.version);
+        const entry = out.get(k) ?? { h1: new Map(), reported: new Set() };
+        entry.h1.set(formatPlatform(ref.platform), p.record.h1);
+        for (const zh of zhHashesFromSums(p.sums.sums))
+            entry.reported.add(zh);
+        if (!signingEnforced(ref.address, env)) {
+            for (const listed of Object.values(p.meta.packages ?? {}))
+                for (const h of listed.hashes)
+                    if (h.startsWith('h1:') || h.startsWith('zh:'))
+                        entry.reported.add(h);
+        }
+        out.set(k, entry);
+    }
+    return out;
+}
+/** ShouldEnforceGPGValidationForProvider: every host but registry.opentofu.org, unless forced. */
+function signingEnforced(address, env) {
+    return address.hostname !== DEFAULT_OPENTOFU_HOST || env.OPENTOFU_ENFORCE_GPG_VALIDATION === 'true';
+}
+/** OpenTofu's "Could not retrieve providers for locking", naming each provider, platform and lock. */
+function missingPlatforms(plan, missing) {
+    const lines = missing.map((ref) => {
+        const planned = plan.providers.find((p) => key(p.address, p.version) === key(ref.address, ref.version));
+        const where = planned ? ` (locked at ${planned.lockfiles.join(', ')})` : '';
+        return `  - ${lock_describe(ref)}: the registry has no package for ${formatPlatform(ref.platform)}${where}`;
+    });
+    return new errors_RepoxyError('UPSTREAM_PLATFORM_MISSING', `cannot complete the lock files for every requested platform; nothing was written:\n${lines.join('\n')}`, { detail: 'drop the platform (--platform), or the provider version does not support it' });
+}
+function lock_describe(ref) {
+    return `${formatAddress(ref.address)} ${ref.version}`;
+}
+/** Temp file beside `file`, then rename: a reader sees the old or the new bytes, never a mix. */
+async function writeFileAtomically(file, text) {
+    const mode = (await (0,promises_.stat)(file)).mode & 0o777;
+    const temp = external_node_path_.join(external_node_path_.dirname(file), `.${external_node_path_.basename(file)}.repoxy-${process.pid}-${(0,external_node_crypto_.randomBytes)(4).toString('hex')}`);
+    try {
+        await (0,promises_.writeFile)(temp, text, { mode });
+        await (0,promises_.rename)(temp, file);
+    }
+    catch (err) {
+        await (0,promises_.rm)(temp, { force: true });
+        throw new errors_RepoxyError('IO', `cannot write lock file ${file}: ${err.message}`, { cause: err });
+    }
 }
 
 ;// CONCATENATED MODULE: ./.build/src/cli/render.js
@@ -82046,7 +84020,7 @@ function stderrReporter(stream = process.stderr, verbose = false, secrets = list
             case 'archive-done':
                 done++;
                 line(`${e.record.source === 'store' ? 'reused ' : 'fetched'} ${render_describe(e.record.ref)} ` +
-                    `(${formatBytes(e.record.size)}, ${e.record.verification.checks.filter((c) => c.outcome === 'passed').length} checks passed)`);
+                    `(${formatBytes(e.record.size)}, ${formatChecks(e.record.verification.checks)})`);
                 for (const w of passedCheckWarnings(e.record))
                     line(`warning: ${w}`);
                 return undefined;
@@ -82056,6 +84030,10 @@ function stderrReporter(stream = process.stderr, verbose = false, secrets = list
             case 'platform-missing':
                 done++;
                 return line(`warning: ${e.message}`);
+            case 'retention':
+                for (const d of e.decisions)
+                    line(`${d.outcome.padEnd(7)} ${formatAddress(d.address)} ${d.version}: ${d.reason} (from ${e.source})`);
+                return undefined;
             case 'check-skipped':
             case 'store-corrupt':
             case 'warning':
@@ -82086,8 +84064,280 @@ function formatBytes(n) {
     }
     return `${v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
 }
+/**
+ * "5 checks passed", or "4 of 5 checks passed; skipped: registry-packages": what the checks are is
+ * in `repoxy --help` (Checks) and the README.
+ */
+function formatChecks(checks) {
+    const skipped = checks.filter((c) => c.outcome === 'skipped').map((c) => c.check);
+    const passed = checks.length - skipped.length;
+    if (skipped.length === 0)
+        return `${passed} checks passed`;
+    return `${passed} of ${checks.length} checks passed; skipped: ${skipped.join(', ')}`;
+}
+
+;// CONCATENATED MODULE: ./.build/src/cli/lock.js
+/**
+ * `repoxy lock`: completes lock files for every requested platform (src/lock.ts). Its own flags, so
+ * the mirror commands' parsing stays as it is.
+ */
+
+
+
+
+const LOCK_HELP = `  repoxy lock   --lockfile <path-or-glob>... --platform os_arch... [--upstream HOST=URL]...
+                [--cache-dir DIR] [--include p]... [--exclude p]... [--check] [--json]
+`;
+const LOCK_COMMAND_HELP = `  lock      Add to every provider block the h1: of each --platform and every signed zh:, as
+            'tofu providers lock -platform=...' does, fetching each archive once for all lock files.
+            --check writes nothing and exits 1 listing each path:line that lacks a platform.
+`;
+/** Parses the flags after `lock`; throws INPUT_INVALID naming the flag. */
+function parseLockArgs(argv) {
+    let parsed;
+    try {
+        parsed = (0,external_node_util_.parseArgs)({
+            args: [...argv],
+            strict: true,
+            options: {
+                lockfile: { type: 'string', multiple: true },
+                platform: { type: 'string', multiple: true },
+                include: { type: 'string', multiple: true },
+                exclude: { type: 'string', multiple: true },
+                upstream: { type: 'string', multiple: true },
+                'cache-dir': { type: 'string' },
+                check: { type: 'boolean' },
+                json: { type: 'boolean' },
+            },
+        });
+    }
+    catch (e) {
+        throw new errors_RepoxyError('INPUT_INVALID', `lock: ${e.message}; see 'repoxy --help'`);
+    }
+    const v = parsed.values;
+    if (!v.lockfile?.length)
+        throw new errors_RepoxyError('INPUT_INVALID', 'lock: at least one --lockfile is required');
+    if (!v.platform?.length)
+        throw new errors_RepoxyError('INPUT_INVALID', 'lock: at least one --platform is required');
+    return {
+        lockfiles: v.lockfile,
+        platforms: v.platform,
+        include: v.include ?? [],
+        exclude: v.exclude ?? [],
+        upstreams: v.upstream ?? [],
+        cacheDir: v['cache-dir'],
+        check: v.check === true,
+        json: v.json === true,
+    };
+}
+/** Runs `repoxy lock`; returns the exit code (1 when --check finds a block lacking something). */
+async function runLock(argv) {
+    const args = parseLockArgs(argv);
+    const { check, json, ...rest } = args;
+    const result = await lockFiles({ ...rest, cwd: process.cwd(), env: process.env }, check, stderrReporter());
+    const incomplete = result.files.filter((f) => f.changes.length > 0);
+    if (json)
+        process.stdout.write(`${JSON.stringify(lockJSON(result, check))}\n`);
+    else
+        process.stdout.write(check ? checkText(incomplete) : writeText(result));
+    process.stderr.write(`lock: ${result.files.length} lock file(s), ${result.fetched} archive(s) fetched, ${result.reused} reused, ` +
+        `${result.upstreamRequests} upstream request(s), ${result.seconds.toFixed(1)} s\n`);
+    return check && incomplete.length > 0 ? 1 : 0;
+}
+function checkText(incomplete) {
+    const lines = incomplete.flatMap((f) => f.changes.map(describeChange));
+    return lines.length ? `${lines.join('\n')}\n` : 'every lock file holds every requested platform\n';
+}
+function describeChange(c) {
+    const what = c.missingPlatforms.length
+        ? `lacks ${c.missingPlatforms.join(', ')}`
+        : `lacks ${c.added.length} hash(es)`;
+    return `${c.path}:${c.line}: ${c.address} ${c.version} ${what}`;
+}
+function writeText(result) {
+    if (result.written.length === 0)
+        return 'every lock file already holds every requested platform\n';
+    return `${result.written.map((p) => `updated ${p}`).join('\n')}\n`;
+}
+function lockJSON(result, check) {
+    return {
+        check,
+        changed: result.files.filter((f) => f.changes.length > 0).map((f) => f.path),
+        written: result.written,
+        files: result.files.map((f) => ({
+            path: f.path,
+            changed: f.changes.length > 0,
+            blocks: f.changes.map((c) => ({
+                line: c.line,
+                address: c.address,
+                version: c.version,
+                missingPlatforms: c.missingPlatforms,
+                added: c.added,
+            })),
+        })),
+        fetched: result.fetched,
+        reused: result.reused,
+        upstreamRequests: result.upstreamRequests,
+    };
+}
+
+;// CONCATENATED MODULE: ./.build/src/cli/args.js
+
+
+
+
+const HELP = `repoxy: turn .terraform.lock.hcl files into a verified provider network mirror
+
+Usage:
+  repoxy plan   --lockfile <path-or-glob>... [--platform os_arch]... [--include p]... [--exclude p]... [--json]
+  repoxy mirror --lockfile <path-or-glob>... --out DIR [--platform os_arch]... [--upstream HOST=URL]...
+                [--include p]... [--exclude p]... [--concurrency N] [--cache-dir DIR]
+                [--require-all-platforms] [--require-signatures] [--no-registry-view] [--keep-days N]
+                [--mirror-url URL] [--json]
+${LOCK_HELP}${PUSH_OCI_USAGE}
+  repoxy help
+  repoxy --version
+
+Commands:
+  plan      Read lock files and print what would be mirrored (no network).
+  mirror    Fetch, verify and write the mirror to --out, atomically.
+${LOCK_COMMAND_HELP}${PUSH_OCI_HELP}
+
+Flags:
+  --lockfile P        A lock file path or glob (repeatable). '**/.terraform.lock.hcl' searches a monorepo,
+                      skipping node_modules, .terraform and .git directories.
+  --platform OS_ARCH  Target platform (repeatable; default linux_amd64), e.g. darwin_arm64.
+  --include P         Only mirror providers matching P (repeatable): HOST/NS/TYPE or NS/TYPE, with '*'
+                      wildcards right to left (e.g. registry.terraform.io/hashicorp/*).
+  --exclude P         Skip providers matching P (repeatable; wins over --include).
+  --out DIR           Output directory (mirror): replaced whole, only if empty or a previous mirror.
+  --upstream HOST=URL Look up HOST's /.well-known/terraform.json under URL instead of https://HOST/
+                      (repeatable; plain http only for loopback addresses).
+  --concurrency N     Archives processed at once (default 8).
+  --cache-dir DIR     Keep upstream metadata (refs/) and archives (packages/) here across runs: a run whose
+                      lock files did not change makes zero upstream requests.
+  --require-all-platforms  Fail when a provider lacks a requested platform upstream (default: warn).
+  --require-signatures  Fail when a provider version's SHA256SUMS cannot be signature-checked (OpenTofu's
+                      registry serving no keys; default: warn, as OpenTofu does). Same as
+                      OPENTOFU_ENFORCE_GPG_VALIDATION=true, which is also respected.
+  --no-registry-view  Do not write the registry-protocol view (.well-known/, v1/providers/).
+  --keep-days N       Keep publishing a version a previous build published for N days after the last
+                      build whose lock files asked for it (default 0: only what the lock files lock).
+                      The previous build is read from --cache-dir, else from --mirror-url.
+  --mirror-url URL    Where --out is (or will be) published (https, e.g. https://OWNER.github.io/REPO/): the
+                      CLI configuration printed at the end uses it (without it, a marked placeholder), and
+                      with --keep-days its mirror.json says what the last build published.
+  --json              Print one JSON document on stdout.
+  -h, --help          Show this help.
+  -V, --version       Print repoxy's version.
+
+Environment:
+  TF_TOKEN_<host>     Bearer token for a registry host (OpenTofu's encoding: '.' as '_', '-' as '__').
+                      Sent only to that host.
+  HTTPS_PROXY, HTTP_PROXY, NO_PROXY   Respected for upstream requests.
+
+Checks (mirror): each archive line ends with "N checks passed", e.g.
+  fetched registry.terraform.io/hashicorp/null 3.2.3 linux_amd64 (2.1 MB, 5 checks passed)
+  fetched registry.opentofu.org/hashicorp/random 3.6.3 linux_amd64 (2.2 MB, 4 of 5 checks passed;
+    skipped: registry-packages)
+Every archive goes through five checks, in OpenTofu's order:
+  registry-packages   the registry's per-platform package list agrees on size and sha256 (only when the
+                      registry sends that list: skipped otherwise)
+  sums-line           SHA256SUMS has a line for the archive's file name with the registry's shasum
+  shasum              the downloaded bytes hash to that shasum
+  signature           SHA256SUMS is signed by a key the registry published for the provider (skipped
+                      only where OpenTofu skips it: a registry that sends no keys)
+  lock-hash           the archive matches an h1: or zh: hash recorded in the lock files (skipped when
+                      they record none for that version)
+A failing check stops the archive and the run (exit 1); nothing unverified is written.
+
+Exit status: 0 success; 1 upstream or verification failure; 2 invalid input.
+`;
+/** Parses argv; throws INPUT_INVALID with a message naming the flag. */
+function parseCliArgs(argv) {
+    let parsed;
+    try {
+        parsed = (0,external_node_util_.parseArgs)({
+            args: [...argv],
+            allowPositionals: true,
+            strict: true,
+            options: {
+                lockfile: { type: 'string', multiple: true },
+                platform: { type: 'string', multiple: true },
+                include: { type: 'string', multiple: true },
+                exclude: { type: 'string', multiple: true },
+                upstream: { type: 'string', multiple: true },
+                out: { type: 'string' },
+                'cache-dir': { type: 'string' },
+                concurrency: { type: 'string' },
+                'require-all-platforms': { type: 'boolean' },
+                'require-signatures': { type: 'boolean' },
+                'no-registry-view': { type: 'boolean' },
+                'keep-days': { type: 'string' },
+                json: { type: 'boolean' },
+                'mirror-url': { type: 'string' },
+                help: { type: 'boolean', short: 'h' },
+                version: { type: 'boolean', short: 'V' },
+            },
+        });
+    }
+    catch (e) {
+        throw new errors_RepoxyError('INPUT_INVALID', `${e.message}; see 'repoxy --help'`);
+    }
+    const { values: v, positionals } = parsed;
+    const command = v.version === true && v.help !== true ? 'version' : commandOf(positionals, v.help === true);
+    return {
+        command,
+        lockfiles: v.lockfile ?? [],
+        platforms: v.platform ?? [],
+        include: v.include ?? [],
+        exclude: v.exclude ?? [],
+        upstreams: v.upstream ?? [],
+        out: v.out,
+        cacheDir: v['cache-dir'],
+        concurrency: v.concurrency === undefined ? undefined : positiveInt('--concurrency', v.concurrency),
+        requireAllPlatforms: v['require-all-platforms'] === true,
+        requireSignatures: v['require-signatures'] === true,
+        registryView: v['no-registry-view'] !== true,
+        keepDays: v['keep-days'] === undefined ? 0 : wholeDays('--keep-days', v['keep-days']),
+        json: v.json === true,
+        mirrorUrl: v['mirror-url'],
+    };
+}
+function commandOf(positionals, help) {
+    if (help || positionals.length === 0)
+        return 'help';
+    const [cmd, ...rest] = positionals;
+    if (rest.length)
+        throw new errors_RepoxyError('INPUT_INVALID', `unexpected argument "${rest[0]}"; see 'repoxy --help'`);
+    if (cmd === 'plan' || cmd === 'mirror' || cmd === 'help')
+        return cmd;
+    throw new errors_RepoxyError('INPUT_INVALID', `unknown command "${cmd}": expected plan, mirror, lock or push-oci; see 'repoxy --help'`);
+}
+function positiveInt(flag, text) {
+    const n = Number(text);
+    if (!Number.isInteger(n) || n < 1 || n > 256) {
+        throw new errors_RepoxyError('INPUT_INVALID', `${flag} must be a whole number from 1 to 256, got "${text}"`);
+    }
+    return n;
+}
+/** Days, 0 to 3650 (ten years: anything longer is a typo). */
+function wholeDays(flag, text) {
+    const n = Number(text);
+    if (text.trim() === '' || !Number.isInteger(n) || n < 0 || n > 3650) {
+        throw new errors_RepoxyError('INPUT_INVALID', `${flag} must be a whole number of days from 0 to 3650, got "${text}"`);
+    }
+    return n;
+}
+
+;// CONCATENATED MODULE: ./.build/src/cli/version.js
+/** repoxy's version, as `repoxy --version` prints it; test/cli/version.test.ts keeps it equal to package.json's. */
+const version_VERSION = '0.1.0';
 
 ;// CONCATENATED MODULE: ./.build/src/cli/main.js
+
+
+
 
 
 
@@ -82101,9 +84351,17 @@ function formatBytes(n) {
 async function main(argv) {
     const secrets = listTokens(process.env);
     try {
+        if (argv[0] === 'push-oci')
+            return await runPushOci(argv.slice(1));
+        if (argv[0] === 'lock')
+            return await runLock(argv.slice(1));
         const args = parseCliArgs(argv);
         if (args.command === 'help') {
             process.stdout.write(HELP);
+            return 0;
+        }
+        if (args.command === 'version') {
+            process.stdout.write(`repoxy ${version_VERSION}\n`);
             return 0;
         }
         if (args.lockfiles.length === 0)
@@ -82111,7 +84369,7 @@ async function main(argv) {
         return args.command === 'plan' ? await runPlan(args) : await runMirror(args);
     }
     catch (err) {
-        return reportError(err, secrets);
+        return reportError(err, [...secrets, process.env['REPOXY_OCI_PASSWORD'] ?? '']);
     }
 }
 function optionsOf(args) {
@@ -82128,17 +84386,27 @@ function optionsOf(args) {
         requireAllPlatforms: args.requireAllPlatforms,
         requireSignatures: args.requireSignatures,
         registryView: args.registryView,
+        keepDays: args.keepDays,
+        ...(args.mirrorUrl ? { previousMirrorUrl: mirrorBaseUrl(args.mirrorUrl) } : {}),
         env: process.env,
     };
 }
 async function runPlan(args) {
     const plan = await planFromLockFiles(optionsOf(args), args.json ? silentWarnings() : stderrReporter());
+    if (plan.providers.length === 0 && (args.include.length > 0 || args.exclude.length > 0)) {
+        // The same refusal as `mirror`: an empty selection is a mistake in the patterns, not a plan.
+        throw new errors_RepoxyError('PLAN_EMPTY', 'no provider of the lock files is left after --include/--exclude: check the patterns');
+    }
     process.stdout.write(args.json ? `${JSON.stringify(planToJSON(plan))}\n` : formatPlanTable(plan));
     return 0;
 }
 async function runMirror(args) {
     if (!args.out)
         throw new errors_RepoxyError('INPUT_INVALID', 'mirror needs --out DIR');
+    // Checked before anything is fetched: a bad URL must not cost a build.
+    const config = args.mirrorUrl === undefined ? undefined : networkMirrorConfig(args.mirrorUrl);
+    if (args.keepDays > 0 && !args.cacheDir && !args.mirrorUrl)
+        process.stderr.write('warning: --keep-days needs --cache-dir or --mirror-url to know what a previous build published\n');
     const result = await buildMirror(optionsOf(args), stderrReporter());
     const summary = `mirror: ${result.plan.providers.length} provider version(s), ${result.archives.length} archive(s) ` +
         `(${result.fetched} fetched, ${result.reused} reused), ${formatBytes(result.bytes)}, ` +
@@ -82159,17 +84427,22 @@ async function runMirror(args) {
         process.stdout.write(`${JSON.stringify(out)}\n`);
     }
     else {
-        process.stdout.write(`\nUse it from Terraform or OpenTofu (CLI configuration):\n\n${networkMirrorConfig('https://mirror.example.com/terraform/')}\n`);
+        const shown = config ??
+            `# PLACEHOLDER URL: replace it with where you publish ${args.out} (or pass --mirror-url URL)\n` +
+                networkMirrorConfig(PLACEHOLDER_MIRROR_URL);
+        process.stdout.write(`\nUse it from Terraform or OpenTofu (CLI configuration):\n\n${shown}\n`);
     }
     return 0;
 }
+/** Printed when no --mirror-url was given; `.invalid` (RFC 2606) can never resolve. */
+const PLACEHOLDER_MIRROR_URL = 'https://mirror-url.invalid/replace-me/';
 /** With --json, stdout is one document: warnings still go to stderr, the rest is quiet. */
 function silentWarnings() {
     const r = stderrReporter();
-    return (e) => (e.type === 'diagnostic' ? r(e) : silentReporter(e));
+    return (e) => e.type === 'diagnostic' || e.type === 'warning' ? r(e) : silentReporter(e);
 }
 function reportError(err, secrets) {
-    if (isRepoxyError(err)) {
+    if (errors_isRepoxyError(err)) {
         const lines = err.diagnostics.length
             ? err.diagnostics.filter((d) => d.severity === 'error').map(formatDiagnostic)
             : [`error: ${err.message}`];
