@@ -48185,7 +48185,7 @@ module.exports.promise = queueAsPromised
 /***/ ((__webpack_module__, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1725);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8617);
 
 process.exitCode = await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .main */ .i)(process.argv.slice(2));
 
@@ -48194,7 +48194,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 1725:
+/***/ 8617:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -82384,6 +82384,17 @@ function registryViewConfig(url, hosts) {
 
 // EXTERNAL MODULE: external "node:util"
 var external_node_util_ = __nccwpck_require__(7975);
+;// CONCATENATED MODULE: ./.build/src/cli/flags.js
+/** The flags every command that reads lock files and fetches from upstream shares (node:util parseArgs). */
+const SOURCE_FLAGS = {
+    lockfile: { type: 'string', multiple: true },
+    platform: { type: 'string', multiple: true },
+    include: { type: 'string', multiple: true },
+    exclude: { type: 'string', multiple: true },
+    upstream: { type: 'string', multiple: true },
+    'cache-dir': { type: 'string' },
+};
+
 ;// CONCATENATED MODULE: ./.build/src/publish/oci/client-config.js
 /**
  * The CLI configuration block that points OpenTofu at the pushed repositories (PROTOCOL.md §6.1).
@@ -84085,6 +84096,7 @@ function formatChecks(checks) {
 
 
 
+
 const LOCK_HELP = `  repoxy lock   --lockfile <path-or-glob>... --platform os_arch... [--upstream HOST=URL]...
                 [--cache-dir DIR] [--include p]... [--exclude p]... [--check] [--json]
 `;
@@ -84100,12 +84112,7 @@ function parseLockArgs(argv) {
             args: [...argv],
             strict: true,
             options: {
-                lockfile: { type: 'string', multiple: true },
-                platform: { type: 'string', multiple: true },
-                include: { type: 'string', multiple: true },
-                exclude: { type: 'string', multiple: true },
-                upstream: { type: 'string', multiple: true },
-                'cache-dir': { type: 'string' },
+                ...SOURCE_FLAGS,
                 check: { type: 'boolean' },
                 json: { type: 'boolean' },
             },
@@ -84186,6 +84193,7 @@ function lockJSON(result, check) {
 
 
 
+
 const HELP = `repoxy: turn .terraform.lock.hcl files into a verified provider network mirror
 
 Usage:
@@ -84262,13 +84270,8 @@ function parseCliArgs(argv) {
             allowPositionals: true,
             strict: true,
             options: {
-                lockfile: { type: 'string', multiple: true },
-                platform: { type: 'string', multiple: true },
-                include: { type: 'string', multiple: true },
-                exclude: { type: 'string', multiple: true },
-                upstream: { type: 'string', multiple: true },
+                ...SOURCE_FLAGS,
                 out: { type: 'string' },
-                'cache-dir': { type: 'string' },
                 concurrency: { type: 'string' },
                 'require-all-platforms': { type: 'boolean' },
                 'require-signatures': { type: 'boolean' },

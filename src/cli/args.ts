@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { RepoxyError } from '../domain/errors.ts';
+import { SOURCE_FLAGS } from './flags.ts';
 import { PUSH_OCI_HELP, PUSH_OCI_USAGE } from './push-oci.ts';
 import { LOCK_COMMAND_HELP, LOCK_HELP } from './lock.ts';
 
@@ -99,13 +100,8 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
       allowPositionals: true,
       strict: true,
       options: {
-        lockfile: { type: 'string', multiple: true },
-        platform: { type: 'string', multiple: true },
-        include: { type: 'string', multiple: true },
-        exclude: { type: 'string', multiple: true },
-        upstream: { type: 'string', multiple: true },
+        ...SOURCE_FLAGS,
         out: { type: 'string' },
-        'cache-dir': { type: 'string' },
         concurrency: { type: 'string' },
         'require-all-platforms': { type: 'boolean' },
         'require-signatures': { type: 'boolean' },

@@ -7,6 +7,7 @@ import { RepoxyError } from '../domain/errors.ts';
 import { lockFiles, type LockResult } from '../lock.ts';
 import type { FileUpdate } from '../lockfile/update.ts';
 import { stderrReporter } from './render.ts';
+import { SOURCE_FLAGS } from './flags.ts';
 
 export const LOCK_HELP = `  repoxy lock   --lockfile <path-or-glob>... --platform os_arch... [--upstream HOST=URL]...
                 [--cache-dir DIR] [--include p]... [--exclude p]... [--check] [--json]
@@ -36,12 +37,7 @@ export function parseLockArgs(argv: readonly string[]): LockArgs {
       args: [...argv],
       strict: true,
       options: {
-        lockfile: { type: 'string', multiple: true },
-        platform: { type: 'string', multiple: true },
-        include: { type: 'string', multiple: true },
-        exclude: { type: 'string', multiple: true },
-        upstream: { type: 'string', multiple: true },
-        'cache-dir': { type: 'string' },
+        ...SOURCE_FLAGS,
         check: { type: 'boolean' },
         json: { type: 'boolean' },
       },
