@@ -49639,7 +49639,7 @@ const MANIFEST_SCHEMA_VERSION = 1;
  * `historyOf` gives each archive's lock files and dates; `today` is the build's UTC day.
  */
 function buildManifest(packages, historyOf, today, keepDays) {
-    const metaOf = new Map(packages.map((p) => [p.record, p.meta]));
+    const metaOf = new Map(packages.map((p) => [p.record, p]));
     const archives = [];
     for (const [dir, versions] of groupArchives(packages.map((p) => p.record))) {
         for (const list of versions.values()) {
@@ -49649,8 +49649,10 @@ function buildManifest(packages, historyOf, today, keepDays) {
     }
     return { schemaVersion: MANIFEST_SCHEMA_VERSION, keepDays, archives };
 }
-function manifestArchive(dir, r, meta, history, today) {
+function manifestArchive(dir, r, input, history, today) {
     const platform = formatPlatform(r.ref.platform);
+    const unverified = new Set(input.unverifiedUrls ?? []);
+    const url = (name, value) => unverified.has(name) ? null : value;
     return {
         address: formatAddress(r.ref.address),
         version: r.ref.version,
@@ -49660,9 +49662,9 @@ function manifestArchive(dir, r, meta, history, today) {
         size: r.size,
         h1: r.h1,
         zh: r.zh,
-        downloadUrl: r.downloadUrl,
-        shasumsUrl: meta.shasumsUrl,
-        shasumsSignatureUrl: meta.shasumsSignatureUrl,
+        downloadUrl: url('downloadUrl', r.downloadUrl),
+        shasumsUrl: url('shasumsUrl', input.meta.shasumsUrl),
+        shasumsSignatureUrl: url('shasumsSignatureUrl', input.meta.shasumsSignatureUrl),
         signingKeyIds: r.verification.signingKeyId ? [r.verification.signingKeyId] : [],
         verification: r.verification,
         lockfiles: [...history.lockfiles].sort(),
@@ -49674,6 +49676,28 @@ function manifestArchive(dir, r, meta, history, today) {
 /** `mirror.json`: canonical JSON (sorted keys, archives in mirror order), byte-identical for equal input. */
 function manifestDocument(manifest) {
     return canonicalJson(manifest);
+}
+/**
+ * The store's copy of the build's state (`state/mirror.json`): what retention reads back (addresses,
+ * versions, platforms, hashes, dates), without the per-run verification record, so a warm run that
+ * verified the same archives by other anchors leaves it, and the cache entry holding it, unchanged.
+ */
+function stateDocument(manifest) {
+    return canonicalJson({
+        schemaVersion: manifest.schemaVersion,
+        keepDays: manifest.keepDays,
+        archives: manifest.archives.map((a) => ({
+            address: a.address,
+            version: a.version,
+            platform: a.platform,
+            path: a.path,
+            size: a.size,
+            h1: a.h1,
+            zh: a.zh,
+            firstPublished: a.firstPublished,
+            lastLocked: a.lastLocked,
+        })),
+    });
 }
 
 ;// CONCATENATED MODULE: ./.build/src/mirror/manifest-read.js
@@ -80868,7 +80892,8 @@ async function lockAnchored(provider, candidate, ctx) {
         anchor: 'lock-file',
         anchorDetail: candidate.lock,
     };
-    return packageOf(candidate.meta, sums, candidate.measured, verification, 'store', ctx);
+    const urls = ['downloadUrl', 'shasumsUrl', 'shasumsSignatureUrl'];
+    return packageOf(candidate.meta, sums, candidate.measured, verification, 'store', ctx, urls);
 }
 /**
  * (b)/(c) UPSTREAM ANCHOR: metadata from upstream in this run (a stored download document only where it
@@ -80890,8 +80915,9 @@ async function upstreamAnchored(ref, provider, measured, ctx, fresh) {
                 return undefined;
             throw err;
         });
+        // A stored document agreeing with this run's SHA256SUMS URLs and line: its download URL is its own.
         if (verified)
-            return packageOf(meta, sums, stored, verified, 'store', ctx);
+            return packageOf(meta, sums, stored, verified, 'store', ctx, storedDocument ? ['downloadUrl'] : []);
     }
     if (storedDocument)
         return upstreamAnchored(ref, provider, stored, ctx, await fetchFresh(ref, ctx.source));
@@ -80902,9 +80928,9 @@ async function upstreamAnchored(ref, provider, measured, ctx, fresh) {
         throw err;
     });
     const localPath = await ctx.store.admitArchive(fetched.path, fetched.sha256);
-    return packageOf(meta, sums, { ...fetched, path: localPath }, verification, 'upstream', ctx);
+    return packageOf(meta, sums, { ...fetched, path: localPath }, verification, 'upstream', ctx, []);
 }
-function packageOf(meta, sums, archive, verification, source, ctx) {
+function packageOf(meta, sums, archive, verification, source, ctx, unverifiedUrls) {
     for (const note of archive.zipHashes.notes)
         ctx.report({ type: 'warning', message: `${describePackage(meta.ref)}: ${note}` });
     const record = {
@@ -80918,7 +80944,7 @@ function packageOf(meta, sums, archive, verification, source, ctx) {
         verification,
         localPath: archive.path,
     };
-    return { record, meta, sums };
+    return { record, meta, sums, unverifiedUrls };
 }
 /** With `requireSignatures`, an archive whose SHA256SUMS signature was not verified in this run fails. */
 function requireSignature(record, ctx) {
@@ -82143,12 +82169,15 @@ async function buildMirror(options, report) {
         const decisions = settleKept(retention.decisions, outcome.archives);
         report({ type: 'retention', source: previous.source, decisions });
         assertKeptUnchanged(outcome.archives, retention);
-        const manifest = manifestDocument(buildManifest(outcome.evidence, historyFor(plan, retention, today), today, keepDays));
+        const built = buildManifest(outcome.evidence, historyFor(plan, retention, today), today, keepDays);
+        const manifest = manifestDocument(built);
         const files = mirrorFiles(outcome, manifest, options);
         await writeMirrorAtomically(options.out, files);
         const bytes = files.reduce((n, f) => n + mirrorFileSize(f), 0);
         report({ type: 'written', out: external_node_path_.resolve(options.out), files: files.length, bytes });
-        const pruned = options.cacheDir ? await keepOnlyPublished(store, outcome.archives, manifest) : undefined;
+        const pruned = options.cacheDir
+            ? await keepOnlyPublished(store, outcome.archives, stateDocument(built))
+            : undefined;
         return {
             plan: withKept(plan, stillKept(retention.kept, decisions)),
             archives: outcome.archives,
@@ -82217,12 +82246,13 @@ async function retainFromPrevious(plan, store, upstream, options, report) {
     const retention = decideRetention(previous.archives, plan, { ...options, keepDays, today });
     return { previous, retention, today, keepDays };
 }
-/** Prunes the store to the published archives and keeps this mirror.json as the next build's state. */
-async function keepOnlyPublished(store, archives, manifest) {
+/** Prunes the store to the published archives and keeps this build's state (`stateDocument`) for the next. */
+async function keepOnlyPublished(store, archives, state) {
     const pruned = await pruneStore(store, archives);
-    const before = await store.readRef(STORE_STATE_REF);
-    if (before?.toString('utf8') !== manifest)
-        await store.writeRef(STORE_STATE_REF, manifest);
+    // A planted state (a link, an oversized file) is simply replaced.
+    const before = await store.readRef(STORE_STATE_REF).catch(() => undefined);
+    if (before?.toString('utf8') !== state)
+        await store.writeRef(STORE_STATE_REF, state);
     return pruned;
 }
 const TEMP_STORE = /^repoxy-store-(\d+)-[A-Za-z0-9]{6}$/;

@@ -8,7 +8,7 @@ import { formatPlatform, parsePlatform } from './domain/platform.ts';
 import type { Reporter } from './events.ts';
 import { readLockFiles } from './lockfile/read.ts';
 import { mirrorFileSize, networkMirrorFiles, type MirrorFile } from './mirror/network-mirror.ts';
-import { buildManifest, MANIFEST_FILE, manifestDocument } from './mirror/manifest.ts';
+import { buildManifest, MANIFEST_FILE, manifestDocument, stateDocument } from './mirror/manifest.ts';
 import { loadPreviousMirror, STORE_STATE_REF } from './mirror/previous.ts';
 import { registryViewFiles } from './mirror/registry-view.ts';
 import {
@@ -25,7 +25,8 @@ import {
 import { assertReplaceable, isProcessAlive, writeMirrorAtomically } from './mirror/write-mirror.ts';
 import { buildPlan, unmatchedIncludes } from './plan/plan.ts';
 import { CachedSource } from './store/cached-source.ts';
-import { mirrorPackage, type MirroredPackage, type PackageContext } from './store/obtain.ts';
+import type { PackageContext } from './store/context.ts';
+import { mirrorPackage, type MirroredPackage } from './store/obtain.ts';
 import { pruneStore, type PruneResult } from './store/prune.ts';
 import { Store } from './store/store.ts';
 import { VersionAnchors } from './store/version-anchors.ts';
@@ -134,14 +135,15 @@ export async function buildMirror(options: BuildOptions, report: Reporter): Prom
     const decisions = settleKept(retention.decisions, outcome.archives);
     report({ type: 'retention', source: previous.source, decisions });
     assertKeptUnchanged(outcome.archives, retention);
-    const manifest = manifestDocument(
-      buildManifest(outcome.evidence, historyFor(plan, retention, today), today, keepDays),
-    );
+    const built = buildManifest(outcome.evidence, historyFor(plan, retention, today), today, keepDays);
+    const manifest = manifestDocument(built);
     const files = mirrorFiles(outcome, manifest, options);
     await writeMirrorAtomically(options.out, files);
     const bytes = files.reduce((n, f) => n + mirrorFileSize(f), 0);
     report({ type: 'written', out: path.resolve(options.out), files: files.length, bytes });
-    const pruned = options.cacheDir ? await keepOnlyPublished(store, outcome.archives, manifest) : undefined;
+    const pruned = options.cacheDir
+      ? await keepOnlyPublished(store, outcome.archives, stateDocument(built))
+      : undefined;
     return {
       plan: withKept(plan, stillKept(retention.kept, decisions)),
       archives: outcome.archives,
@@ -230,15 +232,16 @@ async function retainFromPrevious(
   return { previous, retention, today, keepDays };
 }
 
-/** Prunes the store to the published archives and keeps this mirror.json as the next build's state. */
+/** Prunes the store to the published archives and keeps this build's state (`stateDocument`) for the next. */
 async function keepOnlyPublished(
   store: Store,
   archives: readonly ArchiveRecord[],
-  manifest: string,
+  state: string,
 ): Promise<PruneResult> {
   const pruned = await pruneStore(store, archives);
-  const before = await store.readRef(STORE_STATE_REF);
-  if (before?.toString('utf8') !== manifest) await store.writeRef(STORE_STATE_REF, manifest);
+  // A planted state (a link, an oversized file) is simply replaced.
+  const before = await store.readRef(STORE_STATE_REF).catch(() => undefined);
+  if (before?.toString('utf8') !== state) await store.writeRef(STORE_STATE_REF, state);
   return pruned;
 }
 

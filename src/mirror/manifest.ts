@@ -22,9 +22,13 @@ export interface ManifestArchive {
   readonly size: number;
   readonly h1: string;
   readonly zh: string;
-  readonly downloadUrl: string;
-  readonly shasumsUrl: string;
-  readonly shasumsSignatureUrl: string;
+  /**
+   * Upstream URLs as this run fetched or confirmed them; null where only the store's copy of a document
+   * named one (an archive verified by the lock file against stored metadata): never provenance unverified.
+   */
+  readonly downloadUrl: string | null;
+  readonly shasumsUrl: string | null;
+  readonly shasumsSignatureUrl: string | null;
   /** Key ids that verified SHA256SUMS.sig in the build (empty when no signature was checked). */
   readonly signingKeyIds: readonly string[];
   readonly verification: Verification;
@@ -49,6 +53,8 @@ export interface Manifest {
 export interface ManifestInput {
   readonly record: ArchiveRecord;
   readonly meta: Pick<DownloadMeta, 'shasumsUrl' | 'shasumsSignatureUrl'>;
+  /** Fields of the record or meta nothing in this run confirmed (written as null). */
+  readonly unverifiedUrls?: readonly ('downloadUrl' | 'shasumsUrl' | 'shasumsSignatureUrl')[];
 }
 
 /** What the build knows of an archive beyond its record: lock files and dates. */
@@ -68,7 +74,7 @@ export function buildManifest(
   today: string,
   keepDays: number,
 ): Manifest {
-  const metaOf = new Map(packages.map((p) => [p.record, p.meta]));
+  const metaOf = new Map(packages.map((p) => [p.record, p]));
   const archives: ManifestArchive[] = [];
   for (const [dir, versions] of groupArchives(packages.map((p) => p.record))) {
     for (const list of versions.values()) {
@@ -81,11 +87,14 @@ export function buildManifest(
 function manifestArchive(
   dir: string,
   r: ArchiveRecord,
-  meta: ManifestInput['meta'],
+  input: ManifestInput,
   history: ArchiveHistory,
   today: string,
 ): ManifestArchive {
   const platform = formatPlatform(r.ref.platform);
+  const unverified = new Set(input.unverifiedUrls ?? []);
+  const url = (name: 'downloadUrl' | 'shasumsUrl' | 'shasumsSignatureUrl', value: string) =>
+    unverified.has(name) ? null : value;
   return {
     address: formatAddress(r.ref.address),
     version: r.ref.version,
@@ -95,9 +104,9 @@ function manifestArchive(
     size: r.size,
     h1: r.h1,
     zh: r.zh,
-    downloadUrl: r.downloadUrl,
-    shasumsUrl: meta.shasumsUrl,
-    shasumsSignatureUrl: meta.shasumsSignatureUrl,
+    downloadUrl: url('downloadUrl', r.downloadUrl),
+    shasumsUrl: url('shasumsUrl', input.meta.shasumsUrl),
+    shasumsSignatureUrl: url('shasumsSignatureUrl', input.meta.shasumsSignatureUrl),
     signingKeyIds: r.verification.signingKeyId ? [r.verification.signingKeyId] : [],
     verification: r.verification,
     lockfiles: [...history.lockfiles].sort(),
@@ -110,4 +119,27 @@ function manifestArchive(
 /** `mirror.json`: canonical JSON (sorted keys, archives in mirror order), byte-identical for equal input. */
 export function manifestDocument(manifest: Manifest): string {
   return canonicalJson(manifest);
+}
+
+/**
+ * The store's copy of the build's state (`state/mirror.json`): what retention reads back (addresses,
+ * versions, platforms, hashes, dates), without the per-run verification record, so a warm run that
+ * verified the same archives by other anchors leaves it, and the cache entry holding it, unchanged.
+ */
+export function stateDocument(manifest: Manifest): string {
+  return canonicalJson({
+    schemaVersion: manifest.schemaVersion,
+    keepDays: manifest.keepDays,
+    archives: manifest.archives.map((a) => ({
+      address: a.address,
+      version: a.version,
+      platform: a.platform,
+      path: a.path,
+      size: a.size,
+      h1: a.h1,
+      zh: a.zh,
+      firstPublished: a.firstPublished,
+      lastLocked: a.lastLocked,
+    })),
+  });
 }

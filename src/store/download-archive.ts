@@ -5,7 +5,7 @@ import type { DownloadMeta, DownloadResult, SumsEvidence } from '../upstream/sou
 import { hashStreamedZip, hashZip, type ZipHashes } from '../verify/h1.ts';
 import { describePackage as describe } from '../verify/verify-archive.ts';
 import { StreamingZipHasher, type StreamedZip } from '../verify/zip-stream.ts';
-import type { PackageContext } from './obtain.ts';
+import type { PackageContext } from './context.ts';
 import type { MeasuredArchive } from './stored-archive.ts';
 import { chainOptionsFrom, refuseMismatched } from './trust.ts';
 

@@ -1,14 +1,12 @@
 import { rm } from 'node:fs/promises';
 import { isRepoxyError, RepoxyError } from '../domain/errors.ts';
 import type { ArchiveRecord, PackageRef, PlannedProvider, Verification } from '../domain/package.ts';
-import type { Reporter } from '../events.ts';
 import type { DownloadMeta, SumsEvidence } from '../upstream/source.ts';
 import { describePackage as describe } from '../verify/verify-archive.ts';
-import type { CachedSource } from './cached-source.ts';
+import type { PackageContext } from './context.ts';
 import { download } from './download-archive.ts';
 import { measureStoredArchive, type MeasuredArchive } from './stored-archive.ts';
-import type { Store } from './store.ts';
-import { fetchFresh, type UpstreamMetadata, type VersionAnchors } from './version-anchors.ts';
+import { fetchFresh, type UpstreamMetadata } from './version-anchors.ts';
 import {
   lockAnchor,
   lockPinsVersion,
@@ -17,23 +15,19 @@ import {
   chainOptionsFrom,
 } from './trust.ts';
 
-export interface PackageContext {
-  readonly store: Store;
-  readonly source: CachedSource;
-  readonly report: Reporter;
-  readonly env: NodeJS.ProcessEnv;
-  /** A signature not verified in this run (no keys, or only a lock anchor) fails the archive. */
-  readonly requireSignatures?: boolean;
-  /** The run's upstream anchor of each provider version (its first documents fetched in this run). */
-  readonly versions: VersionAnchors;
-}
-
 /** A verified archive and the evidence for the registry-protocol view, trustworthy by an anchor. */
 export interface MirroredPackage {
   readonly record: ArchiveRecord;
   readonly meta: DownloadMeta;
   readonly sums: SumsEvidence;
+  /**
+   * URLs of `meta` that only the store's copy of a document vouches for (nothing fetched in this run
+   * confirmed them): mirror.json does not publish them as provenance.
+   */
+  readonly unverifiedUrls: readonly UpstreamUrl[];
 }
+
+export type UpstreamUrl = 'downloadUrl' | 'shasumsUrl' | 'shasumsSignatureUrl';
 
 /** A stored archive measured in this run, with the stored document that pointed at it. */
 interface Candidate {
@@ -127,7 +121,8 @@ async function lockAnchored(
     anchor: 'lock-file',
     anchorDetail: candidate.lock!,
   };
-  return packageOf(candidate.meta, sums, candidate.measured, verification, 'store', ctx);
+  const urls: UpstreamUrl[] = ['downloadUrl', 'shasumsUrl', 'shasumsSignatureUrl'];
+  return packageOf(candidate.meta, sums, candidate.measured, verification, 'store', ctx, urls);
 }
 
 /**
@@ -161,7 +156,9 @@ async function upstreamAnchored(
       if (storedDocument && isRepoxyError(err) && err.code.startsWith('VERIFY_')) return undefined;
       throw err;
     });
-    if (verified) return packageOf(meta, sums, stored, verified, 'store', ctx);
+    // A stored document agreeing with this run's SHA256SUMS URLs and line: its download URL is its own.
+    if (verified)
+      return packageOf(meta, sums, stored, verified, 'store', ctx, storedDocument ? ['downloadUrl'] : []);
   }
   if (storedDocument) return upstreamAnchored(ref, provider, stored, ctx, await fetchFresh(ref, ctx.source));
   const fetched = await download(provider, meta, sums, ctx);
@@ -177,7 +174,7 @@ async function upstreamAnchored(
     throw err;
   });
   const localPath = await ctx.store.admitArchive(fetched.path, fetched.sha256);
-  return packageOf(meta, sums, { ...fetched, path: localPath }, verification, 'upstream', ctx);
+  return packageOf(meta, sums, { ...fetched, path: localPath }, verification, 'upstream', ctx, []);
 }
 
 function packageOf(
@@ -187,6 +184,7 @@ function packageOf(
   verification: Verification,
   source: ArchiveRecord['source'],
   ctx: PackageContext,
+  unverifiedUrls: readonly UpstreamUrl[],
 ): MirroredPackage {
   for (const note of archive.zipHashes.notes)
     ctx.report({ type: 'warning', message: `${describe(meta.ref)}: ${note}` });
@@ -201,7 +199,7 @@ function packageOf(
     verification,
     localPath: archive.path,
   };
-  return { record, meta, sums };
+  return { record, meta, sums, unverifiedUrls };
 }
 
 /** With `requireSignatures`, an archive whose SHA256SUMS signature was not verified in this run fails. */

@@ -149,6 +149,7 @@ describe('the bundled action with the real @actions/cache (Azurite + results sta
     const script = `const cache = await import('@actions/cache');\nconsole.log(await ${code});`;
     const result = await runWithActionsEnv({ code: script }, env, { timeoutMs: 120_000 });
     assert.equal(result.code, 0, `${result.stdout}\n${result.stderr}`);
+    return result.stdout;
   }
 
   it('a planted state entry can neither restore outside the store nor publish versions upstream lacks', async () => {
@@ -229,10 +230,15 @@ describe('the bundled action with the real @actions/cache (Azurite + results sta
     assert.ok(victim, 'run 19 saved an entry for random 4.9.0');
     const bad: Shard = { ...victim, key: 'repoxy-test-v2-pv-planted', paths: [...victim.paths, plantedPath] };
     const absolute = JSON.stringify(bad.paths.map((p) => path.join(store, p)));
-    await cacheStep('attacker-pv', `cache.saveCache(${absolute}, ${JSON.stringify(bad.key)})`);
+    const pv = await cacheStep('attacker-pv', `cache.saveCache(${absolute}, ${JSON.stringify(bad.key)})`);
+    assert.match(pv.trim().split('\n').at(-1)!, /^[1-9]\d*$/, 'the planted version entry was saved');
     await writeText(shardsPath, JSON.stringify(shards.map((s) => (s === victim ? bad : s))));
     const stateDir = JSON.stringify(path.join(store, 'state'));
-    await cacheStep('attacker-state', `cache.saveCache([${stateDir}], 'repoxy-test-v2-state-planted')`);
+    const st = await cacheStep(
+      'attacker-state',
+      `cache.saveCache([${stateDir}], 'repoxy-test-v2-state-planted-2')`,
+    );
+    assert.match(st.trim().split('\n').at(-1)!, /^[1-9]\d*$/, 'the planted state entry was saved');
 
     const r = await runAction(30, [[FIRST_SET[1]!, last]], '0');
     assert.equal(r.outputs['cache-hit'], 'true', 'both planted entries were restored');

@@ -169,11 +169,15 @@ describe('retention (keep-days) and store pruning', () => {
         now,
         lockfiles: ['same/*.hcl'],
       });
+    // The cold build fills the store; the warm builds verify the same archives by the lock files.
+    succeeded(await runBuild(opts(DAY1, 'same-0')));
     succeeded(await runBuild(opts(DAY1, 'same-1')));
     succeeded(await runBuild(opts(new Date('2026-11-01T23:59:00Z'), 'same-2')));
     succeeded(await runBuild(opts(dayAfter(DAY1, 1), 'same-3')));
-    const [one, two, three] = await Promise.all(
-      ['same-1', 'same-2', 'same-3'].map((n) => readFile(path.join(ws.out(n), 'mirror.json'), 'utf8')),
+    const [cold, one, two, three] = await Promise.all(
+      ['same-0', 'same-1', 'same-2', 'same-3'].map((n) =>
+        readFile(path.join(ws.out(n), 'mirror.json'), 'utf8'),
+      ),
     );
     assert.equal(two, one);
     assert.notEqual(three, one);
@@ -182,5 +186,21 @@ describe('retention (keep-days) and store pruning', () => {
         .replaceAll('"lastPublished": "2026-11-02"', '"lastPublished": "2026-11-01"')
         .replaceAll('"lastLocked": "2026-11-02"', '"lastLocked": "2026-11-01"');
     assert.equal(normalize(three!), one);
+    // Cold and warm differ in how each archive was verified (this run's anchor, said honestly)...
+    const anchors = (t: string) =>
+      (JSON.parse(t) as { archives: { verification: { anchor: string } }[] }).archives.map(
+        (a) => a.verification.anchor,
+      );
+    assert.deepEqual(new Set(anchors(cold!)), new Set(['upstream-signature']));
+    assert.deepEqual(new Set(anchors(one!)), new Set(['lock-file']));
+    // ...and in the upstream URLs: a warm build publishes none that only the store vouches for.
+    const archives = (t: string) => (JSON.parse(t) as { archives: Record<string, unknown>[] }).archives;
+    const strip = (t: string) =>
+      archives(t).map(
+        ({ verification: _v, downloadUrl: _d, shasumsUrl: _s, shasumsSignatureUrl: _g, ...a }) => a,
+      );
+    assert.deepEqual(strip(one!), strip(cold!));
+    for (const a of archives(one!)) assert.deepEqual([a['downloadUrl'], a['shasumsUrl']], [null, null]);
+    for (const a of archives(cold!)) assert.equal(typeof a['downloadUrl'], 'string');
   });
 });

@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { cp, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { BuildOptions } from '../../../src/engine.ts';
+import { MANIFEST_FILE } from '../../../src/mirror/manifest.ts';
 import {
   buildOptions,
   createWorkspace,
@@ -70,9 +71,70 @@ export async function poisonedCase(
   };
 }
 
-/** The case's output is byte for byte the cold mirror (published by a refetch, or the previous one intact). */
+/**
+ * The case's output is byte for byte the cold mirror (published by a refetch, or the previous one intact),
+ * but for how mirror.json says each archive was verified: a warm run's anchor may be the lock file where
+ * the cold run's was the upstream signature, its upstream URLs may be null (only the store named them), and
+ * a case may lock from its own file. Every anchor it names must be one of this run's.
+ */
 export async function assertColdOutput(ref: Reference, c: PoisonedCase, what: string): Promise<void> {
-  assert.deepEqual(await snapshotTree(c.out), ref.cold, `${what}: the output differs from a cold run's`);
+  const out = await snapshotTree(c.out);
+  const cold = new Map(ref.cold);
+  out.delete(MANIFEST_FILE);
+  cold.delete(MANIFEST_FILE);
+  assert.deepEqual(out, cold, `${what}: the output differs from a cold run's`);
+  const got = await readManifestJson(c.out);
+  const want = await readManifestJson(ref.coldOut);
+  assert.deepEqual(withoutVerification(got), withoutVerification(want), `${what}: mirror.json differs`);
+  for (const [i, a] of got.archives.entries()) {
+    assert.ok(
+      ANCHORS.includes(a.verification.anchor),
+      `${what}: ${a.path} anchored by ${a.verification.anchor}`,
+    );
+    // An upstream URL is published as upstream said it, or not at all (null: only the store named it).
+    for (const key of URLS)
+      assert.ok(
+        a[key] === null || a[key] === want.archives[i]![key],
+        `${what}: ${a.path} ${key} is ${a[key]}`,
+      );
+  }
+}
+
+const ANCHORS: readonly string[] = ['lock-file', 'upstream-signature', 'upstream-document'];
+const URLS = ['downloadUrl', 'shasumsUrl', 'shasumsSignatureUrl'] as const;
+
+interface ManifestJson {
+  readonly archives: {
+    readonly path: string;
+    readonly lockfiles: readonly string[];
+    readonly verification: { readonly anchor: string };
+    readonly downloadUrl: string | null;
+    readonly shasumsUrl: string | null;
+    readonly shasumsSignatureUrl: string | null;
+  }[];
+}
+
+async function readManifestJson(dir: string): Promise<ManifestJson> {
+  return JSON.parse(await readFile(path.join(dir, MANIFEST_FILE), 'utf8')) as ManifestJson;
+}
+
+/**
+ * mirror.json without what depends on the run: its anchors, the upstream URLs it could confirm (checked
+ * above) and which lock file (a case may use its own).
+ */
+function withoutVerification(m: ManifestJson): unknown {
+  const archives = m.archives.map((a) => {
+    const {
+      verification: _v,
+      lockfiles: _l,
+      downloadUrl: _d,
+      shasumsUrl: _s,
+      shasumsSignatureUrl: _g,
+      ...rest
+    } = a;
+    return rest;
+  });
+  return { ...m, archives };
 }
 
 function options(
