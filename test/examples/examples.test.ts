@@ -33,12 +33,6 @@ const TOKEN = 'ghs_examples_test_token';
 const PAGES_URL = 'https://owner.github.io/repo';
 const GUARD = { timeout: 180_000 };
 
-/**
- * Inputs an example may use before the work adding them is merged (each names that work). Once
- * action.yml declares one, the test below fails until it is removed from here.
- */
-const PENDING_INPUTS: Readonly<Record<string, string>> = {};
-
 interface ActionMeta {
   readonly file: string;
   readonly name?: string;
@@ -139,7 +133,6 @@ describe('examples and README workflows name only what the actions declare', () 
         checked++;
         for (const key of Object.keys(step.with ?? {})) {
           if (key in action.inputs) continue;
-          if (action === BUILD && key in PENDING_INPUTS) continue;
           problems.push(`${source.where}: ${step.uses} has no input "${key}" (${action.file})`);
         }
       }
@@ -161,15 +154,6 @@ describe('examples and README workflows name only what the actions declare', () 
       }
     }
     assert.deepEqual(problems, []);
-  });
-
-  it('inputs still pending elsewhere are not declared yet (once they are, remove them from PENDING_INPUTS)', () => {
-    for (const [input, work] of Object.entries(PENDING_INPUTS)) {
-      assert.ok(
-        !(input in BUILD.inputs),
-        `action.yml now declares "${input}" (${work}): drop it from PENDING_INPUTS`,
-      );
-    }
   });
 
   it('a renamed input is caught: the check sees an unknown key', () => {
