@@ -49601,6 +49601,11 @@ function groupArchives(archives) {
     }
     return byProvider;
 }
+/** Where an archive goes in the mirror (posix, relative to the root): its provider directory, packed name. */
+function archivePath(a) {
+    const name = packedArchiveName(a.ref.address, a.ref.version, formatPlatform(a.ref.platform));
+    return `${providerDir(a.ref.address)}/${name}`;
+}
 /** Every file of the network-mirror view (which is also a packed filesystem_mirror), plus `.nojekyll`. */
 function networkMirrorFiles(archives) {
     const files = [{ path: '.nojekyll', kind: 'text', text: '' }];
@@ -49609,8 +49614,7 @@ function networkMirrorFiles(archives) {
         for (const [version, list] of versions) {
             files.push({ path: `${dir}/${version}.json`, kind: 'text', text: versionArchivesDocument(list) });
             for (const a of list) {
-                const name = packedArchiveName(a.ref.address, version, formatPlatform(a.ref.platform));
-                files.push({ path: `${dir}/${name}`, kind: 'copy', from: a.localPath, size: a.size });
+                files.push({ path: archivePath(a), kind: 'copy', from: a.localPath, size: a.size });
             }
         }
     }
@@ -50167,21 +50171,73 @@ const MIRROR_MARKER = '.nojekyll';
  * unrelated directory is never deleted. Throws OUTPUT_CONFLICT or IO.
  */
 async function writeMirrorAtomically(outDir, files) {
-    const out = external_node_path_.resolve(outDir);
-    const parent = external_node_path_.dirname(out);
-    const base = external_node_path_.basename(out);
-    await (0,promises_.mkdir)(parent, { recursive: true });
-    await recoverInterrupted(parent, base, out);
-    await assertReplaceable(out);
-    const staging = external_node_path_.join(parent, `.${base}.repoxy-staging-${process.pid}-${(0,external_node_crypto_.randomBytes)(4).toString('hex')}`);
-    try {
-        await (0,promises_.mkdir)(staging);
-        await writeFiles(staging, files);
-        await swapIn(staging, out, parent, base);
+    const staging = await MirrorStaging.open(outDir);
+    await staging.commit(files);
+}
+/**
+ * The staging directory of one build, opened before the archives are fetched so that each verified
+ * archive is copied in as soon as it is verified (the copies overlap with the rest of the build instead
+ * of following it). `commit` writes the other files and swaps the directory in; `abort` removes it.
+ * The guarantees of `writeMirrorAtomically` hold: nothing is visible at `outDir` before `commit`.
+ */
+class MirrorStaging {
+    out;
+    parent;
+    base;
+    dir;
+    /** Relative paths of the archives copied in so far. */
+    staged = new Set();
+    constructor(out, parent, base, dir) {
+        this.out = out;
+        this.parent = parent;
+        this.base = base;
+        this.dir = dir;
     }
-    catch (err) {
-        await (0,promises_.rm)(staging, { recursive: true, force: true });
-        throw err;
+    /** Refuses an unrelated `outDir` (OUTPUT_CONFLICT), cleans up after killed runs, makes the directory. */
+    static async open(outDir) {
+        const out = external_node_path_.resolve(outDir);
+        const parent = external_node_path_.dirname(out);
+        const base = external_node_path_.basename(out);
+        await (0,promises_.mkdir)(parent, { recursive: true });
+        await recoverInterrupted(parent, base, out);
+        await assertReplaceable(out);
+        const dir = external_node_path_.join(parent, `.${base}.repoxy-staging-${process.pid}-${(0,external_node_crypto_.randomBytes)(4).toString('hex')}`);
+        await (0,promises_.mkdir)(dir);
+        return new MirrorStaging(out, parent, base, dir);
+    }
+    /** Copies a verified archive to its place `rel` now (a copy, never a link: see copyVerified). */
+    async stageArchive(rel, from) {
+        const target = safeJoin(this.dir, rel);
+        await (0,promises_.mkdir)(external_node_path_.dirname(target), { recursive: true });
+        await copyVerified(from, target);
+        this.staged.add(rel);
+    }
+    /**
+     * Writes every file of `files` not staged yet, removes staged archives `files` does not list (the
+     * mirror holds exactly `files`), and swaps the directory in. Any failure removes it and rethrows.
+     */
+    async commit(files) {
+        try {
+            const listed = new Set(files.map((f) => f.path));
+            for (const rel of this.staged) {
+                if (listed.has(rel))
+                    continue;
+                const target = safeJoin(this.dir, rel);
+                await (0,promises_.rm)(target, { force: true });
+                await (0,promises_.rmdir)(external_node_path_.dirname(target)).catch(() => undefined); // only if that left it empty
+            }
+            await writeFiles(this.dir, files.filter((f) => !(f.kind === 'copy' && this.staged.has(f.path))));
+            await assertReplaceable(this.out);
+            await swapIn(this.dir, this.out, this.parent, this.base);
+        }
+        catch (err) {
+            await this.abort();
+            throw err;
+        }
+    }
+    /** Removes the staging directory (a failed build leaves nothing beside the output). */
+    async abort() {
+        await (0,promises_.rm)(this.dir, { recursive: true, force: true });
     }
 }
 async function writeFiles(root, files) {
@@ -82160,19 +82216,25 @@ async function buildMirror(options, report) {
     // Refuse a user's unrelated directory before downloading anything (checked again at the swap).
     await assertReplaceable(external_node_path_.resolve(options.out));
     const { ctx, upstream, store, close } = await openPackageContext(options, report);
+    let staging;
     try {
+        // Each verified archive is copied into the staging directory at once, overlapping the rest.
+        staging = await MirrorStaging.open(options.out);
+        const stage = staging;
+        const onVerified = (r) => stage.stageArchive(archivePath(r), r.localPath);
         const { previous, retention, today, keepDays } = await retainFromPrevious(plan, store, upstream, options, report);
         // Kept versions join the plan with no lock hashes: anchored, like any such version, by the registry's
         // signed SHA256SUMS fetched in this run; the previous mirror.json only names candidates.
         const full = withKept(plan, retention.kept);
-        const outcome = await mirrorAll(full, ctx, options, keptKeys(retention.kept));
+        const outcome = await mirrorAll(full, ctx, options, keptKeys(retention.kept), onVerified);
         const decisions = settleKept(retention.decisions, outcome.archives);
         report({ type: 'retention', source: previous.source, decisions });
         assertKeptUnchanged(outcome.archives, retention);
         const built = buildManifest(outcome.evidence, historyFor(plan, retention, today), today, keepDays);
         const manifest = manifestDocument(built);
         const files = mirrorFiles(outcome, manifest, options);
-        await writeMirrorAtomically(options.out, files);
+        await staging.commit(files);
+        staging = undefined;
         const bytes = files.reduce((n, f) => n + mirrorFileSize(f), 0);
         report({ type: 'written', out: external_node_path_.resolve(options.out), files: files.length, bytes });
         const pruned = options.cacheDir
@@ -82196,6 +82258,7 @@ async function buildMirror(options, report) {
         };
     }
     finally {
+        await staging?.abort(); // a failed build leaves no staging directory beside the output
         await close();
     }
 }
@@ -82275,7 +82338,7 @@ async function createTempStore() {
  * longer serves is left out with a warning rather than failing the build (a yanked version would otherwise
  * block every publication for keep-days); every other failure fails the build.
  */
-async function mirrorAll(plan, ctx, options, kept = new Set()) {
+async function mirrorAll(plan, ctx, options, kept = new Set(), onVerified) {
     const jobs = plan.providers.flatMap((p) => plan.platforms.map((platform) => ({ provider: p, ref: refOf(p, platform) })));
     const archives = [];
     const missing = [];
@@ -82285,6 +82348,7 @@ async function mirrorAll(plan, ctx, options, kept = new Set()) {
         ctx.report({ type: 'archive-start', ref });
         try {
             const done = await mirrorPackage(ref, provider, ctx);
+            await onVerified?.(done.record);
             archives.push(done.record);
             evidence.push(done);
             ctx.report({ type: 'archive-done', record: done.record });

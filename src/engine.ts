@@ -7,7 +7,7 @@ import type { ArchiveRecord, PackageRef, Plan, PlannedProvider } from './domain/
 import { formatPlatform, parsePlatform } from './domain/platform.ts';
 import type { Reporter } from './events.ts';
 import { readLockFiles } from './lockfile/read.ts';
-import { mirrorFileSize, networkMirrorFiles, type MirrorFile } from './mirror/network-mirror.ts';
+import { archivePath, mirrorFileSize, networkMirrorFiles, type MirrorFile } from './mirror/network-mirror.ts';
 import { buildManifest, MANIFEST_FILE, manifestDocument, stateDocument } from './mirror/manifest.ts';
 import { loadPreviousMirror, STORE_STATE_REF } from './mirror/previous.ts';
 import { registryViewFiles } from './mirror/registry-view.ts';
@@ -22,7 +22,7 @@ import {
   withKept,
   type RetentionDecision,
 } from './mirror/retention.ts';
-import { assertReplaceable, isProcessAlive, writeMirrorAtomically } from './mirror/write-mirror.ts';
+import { assertReplaceable, isProcessAlive, MirrorStaging } from './mirror/write-mirror.ts';
 import { buildPlan, unmatchedIncludes } from './plan/plan.ts';
 import { CachedSource } from './store/cached-source.ts';
 import type { PackageContext } from './store/context.ts';
@@ -120,7 +120,12 @@ export async function buildMirror(options: BuildOptions, report: Reporter): Prom
   // Refuse a user's unrelated directory before downloading anything (checked again at the swap).
   await assertReplaceable(path.resolve(options.out));
   const { ctx, upstream, store, close } = await openPackageContext(options, report);
+  let staging: MirrorStaging | undefined;
   try {
+    // Each verified archive is copied into the staging directory at once, overlapping the rest.
+    staging = await MirrorStaging.open(options.out);
+    const stage = staging;
+    const onVerified = (r: ArchiveRecord) => stage.stageArchive(archivePath(r), r.localPath);
     const { previous, retention, today, keepDays } = await retainFromPrevious(
       plan,
       store,
@@ -131,14 +136,15 @@ export async function buildMirror(options: BuildOptions, report: Reporter): Prom
     // Kept versions join the plan with no lock hashes: anchored, like any such version, by the registry's
     // signed SHA256SUMS fetched in this run; the previous mirror.json only names candidates.
     const full = withKept(plan, retention.kept);
-    const outcome = await mirrorAll(full, ctx, options, keptKeys(retention.kept));
+    const outcome = await mirrorAll(full, ctx, options, keptKeys(retention.kept), onVerified);
     const decisions = settleKept(retention.decisions, outcome.archives);
     report({ type: 'retention', source: previous.source, decisions });
     assertKeptUnchanged(outcome.archives, retention);
     const built = buildManifest(outcome.evidence, historyFor(plan, retention, today), today, keepDays);
     const manifest = manifestDocument(built);
     const files = mirrorFiles(outcome, manifest, options);
-    await writeMirrorAtomically(options.out, files);
+    await staging.commit(files);
+    staging = undefined;
     const bytes = files.reduce((n, f) => n + mirrorFileSize(f), 0);
     report({ type: 'written', out: path.resolve(options.out), files: files.length, bytes });
     const pruned = options.cacheDir
@@ -161,6 +167,7 @@ export async function buildMirror(options: BuildOptions, report: Reporter): Prom
       pruned,
     };
   } finally {
+    await staging?.abort(); // a failed build leaves no staging directory beside the output
     await close();
   }
 }
@@ -277,6 +284,7 @@ export async function mirrorAll(
   ctx: PackageContext,
   options: Pick<BuildOptions, 'concurrency' | 'requireAllPlatforms'>,
   kept: ReadonlySet<string> = new Set(),
+  onVerified?: (record: ArchiveRecord) => Promise<void>,
 ): Promise<MirrorOutcome> {
   const jobs = plan.providers.flatMap((p) =>
     plan.platforms.map((platform) => ({ provider: p, ref: refOf(p, platform) })),
@@ -289,6 +297,7 @@ export async function mirrorAll(
     ctx.report({ type: 'archive-start', ref });
     try {
       const done = await mirrorPackage(ref, provider, ctx);
+      await onVerified?.(done.record);
       archives.push(done.record);
       evidence.push(done);
       ctx.report({ type: 'archive-done', record: done.record });

@@ -64,6 +64,12 @@ export function groupArchives(archives: readonly ArchiveRecord[]): Map<string, M
   return byProvider;
 }
 
+/** Where an archive goes in the mirror (posix, relative to the root): its provider directory, packed name. */
+export function archivePath(a: Pick<ArchiveRecord, 'ref'>): string {
+  const name = packedArchiveName(a.ref.address, a.ref.version, formatPlatform(a.ref.platform));
+  return `${providerDir(a.ref.address)}/${name}`;
+}
+
 /** Every file of the network-mirror view (which is also a packed filesystem_mirror), plus `.nojekyll`. */
 export function networkMirrorFiles(archives: readonly ArchiveRecord[]): MirrorFile[] {
   const files: MirrorFile[] = [{ path: '.nojekyll', kind: 'text', text: '' }];
@@ -72,8 +78,7 @@ export function networkMirrorFiles(archives: readonly ArchiveRecord[]): MirrorFi
     for (const [version, list] of versions) {
       files.push({ path: `${dir}/${version}.json`, kind: 'text', text: versionArchivesDocument(list) });
       for (const a of list) {
-        const name = packedArchiveName(a.ref.address, version, formatPlatform(a.ref.platform));
-        files.push({ path: `${dir}/${name}`, kind: 'copy', from: a.localPath, size: a.size });
+        files.push({ path: archivePath(a), kind: 'copy', from: a.localPath, size: a.size });
       }
     }
   }

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { constants as fsc } from 'node:fs';
-import { copyFile, mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { RepoxyError } from '../domain/errors.ts';
 import type { MirrorFile } from './network-mirror.ts';
@@ -15,23 +15,76 @@ export const MIRROR_MARKER = '.nojekyll';
  * unrelated directory is never deleted. Throws OUTPUT_CONFLICT or IO.
  */
 export async function writeMirrorAtomically(outDir: string, files: readonly MirrorFile[]): Promise<void> {
-  const out = path.resolve(outDir);
-  const parent = path.dirname(out);
-  const base = path.basename(out);
-  await mkdir(parent, { recursive: true });
-  await recoverInterrupted(parent, base, out);
-  await assertReplaceable(out);
-  const staging = path.join(
-    parent,
-    `.${base}.repoxy-staging-${process.pid}-${randomBytes(4).toString('hex')}`,
-  );
-  try {
-    await mkdir(staging);
-    await writeFiles(staging, files);
-    await swapIn(staging, out, parent, base);
-  } catch (err) {
-    await rm(staging, { recursive: true, force: true });
-    throw err;
+  const staging = await MirrorStaging.open(outDir);
+  await staging.commit(files);
+}
+
+/**
+ * The staging directory of one build, opened before the archives are fetched so that each verified
+ * archive is copied in as soon as it is verified (the copies overlap with the rest of the build instead
+ * of following it). `commit` writes the other files and swaps the directory in; `abort` removes it.
+ * The guarantees of `writeMirrorAtomically` hold: nothing is visible at `outDir` before `commit`.
+ */
+export class MirrorStaging {
+  /** Relative paths of the archives copied in so far. */
+  private readonly staged = new Set<string>();
+
+  private constructor(
+    private readonly out: string,
+    private readonly parent: string,
+    private readonly base: string,
+    readonly dir: string,
+  ) {}
+
+  /** Refuses an unrelated `outDir` (OUTPUT_CONFLICT), cleans up after killed runs, makes the directory. */
+  static async open(outDir: string): Promise<MirrorStaging> {
+    const out = path.resolve(outDir);
+    const parent = path.dirname(out);
+    const base = path.basename(out);
+    await mkdir(parent, { recursive: true });
+    await recoverInterrupted(parent, base, out);
+    await assertReplaceable(out);
+    const dir = path.join(parent, `.${base}.repoxy-staging-${process.pid}-${randomBytes(4).toString('hex')}`);
+    await mkdir(dir);
+    return new MirrorStaging(out, parent, base, dir);
+  }
+
+  /** Copies a verified archive to its place `rel` now (a copy, never a link: see copyVerified). */
+  async stageArchive(rel: string, from: string): Promise<void> {
+    const target = safeJoin(this.dir, rel);
+    await mkdir(path.dirname(target), { recursive: true });
+    await copyVerified(from, target);
+    this.staged.add(rel);
+  }
+
+  /**
+   * Writes every file of `files` not staged yet, removes staged archives `files` does not list (the
+   * mirror holds exactly `files`), and swaps the directory in. Any failure removes it and rethrows.
+   */
+  async commit(files: readonly MirrorFile[]): Promise<void> {
+    try {
+      const listed = new Set(files.map((f) => f.path));
+      for (const rel of this.staged) {
+        if (listed.has(rel)) continue;
+        const target = safeJoin(this.dir, rel);
+        await rm(target, { force: true });
+        await rmdir(path.dirname(target)).catch(() => undefined); // only if that left it empty
+      }
+      await writeFiles(
+        this.dir,
+        files.filter((f) => !(f.kind === 'copy' && this.staged.has(f.path))),
+      );
+      await assertReplaceable(this.out);
+      await swapIn(this.dir, this.out, this.parent, this.base);
+    } catch (err) {
+      await this.abort();
+      throw err;
+    }
+  }
+
+  /** Removes the staging directory (a failed build leaves nothing beside the output). */
+  async abort(): Promise<void> {
+    await rm(this.dir, { recursive: true, force: true });
   }
 }
 
