@@ -80082,7 +80082,7 @@ function notesOn(entries) {
     return notes;
 }
 /** HashZip of the zip at `path` (PROTOCOL.md §4.1). Throws as `hashZip`. */
-async function h1_h1OfZip(path, limits = zip_format_DEFAULT_ZIP_LIMITS) {
+async function h1_h1OfZip(path, limits = DEFAULT_ZIP_LIMITS) {
     return (await hashZip(path, limits)).h1Zip;
 }
 /** HashDir of what `tofu init` would unpack from the zip at `path` (PROTOCOL.md §1.9, §1.10). */
@@ -83402,10 +83402,9 @@ function compareText(a, b) {
 
 
 
-
 /**
  * The archives the `VERSION.json` files of the mirror at `root` list, for the providers `select`
- * picks, sorted. Reads metadata only: `checkZh` and `checkH1` check the bytes on the way.
+ * picks, sorted. Reads metadata only: `checkZh` (or the registry, on upload) checks the bytes.
  * Throws VERIFY_SHASUM for an archive without `zh:`, IO for a file that cannot be read.
  */
 async function readMirrorArchives(root, select) {
@@ -83422,7 +83421,7 @@ async function readMirrorArchives(root, select) {
 /**
  * The zip's sha256 must be its listed `zh:`, as verify-mirror.ts checks an artifact. Anchor: the
  * mirror repoxy wrote from verified bytes (lock-file hashes, upstream signatures); a zip or
- * VERSION.json altered since then fails here or in `checkH1`. Throws VERIFY_SHASUM.
+ * VERSION.json altered since then fails here (or at the registry's digest check). Throws VERIFY_SHASUM.
  */
 async function checkZh(a) {
     const zh = hash_zhHash(await zh_sha256File(a.file));
@@ -83430,14 +83429,8 @@ async function checkZh(a) {
     if (zh !== listed)
         throw altered(a, zh, [listed]);
 }
-/** The zip's HashZip must be one of its listed `h1:` (same anchor). Throws VERIFY_SHASUM or VERIFY_BAD_ZIP. */
-async function checkH1(a) {
-    const h1 = await h1_h1OfZip(a.file);
-    if (!a.h1.includes(h1))
-        throw altered(a, h1, a.h1);
-}
 function altered(a, actual, expected) {
-    return new errors_RepoxyError('VERIFY_SHASUM', `${a.file} is ${actual}, but its VERSION.json lists ${expected.join(', ') || 'no h1:'}: the archive ` +
+    return new errors_RepoxyError('VERIFY_SHASUM', `${a.file} is ${actual}, but its VERSION.json lists ${expected.join(', ')}: the archive ` +
         'or its VERSION.json was altered after the build; nothing of this version was tagged');
 }
 async function listedArchives(dir, address) {
@@ -83451,7 +83444,6 @@ async function listedArchives(dir, address) {
             if (!zh)
                 throw new errors_RepoxyError('VERIFY_SHASUM', `${file}: its VERSION.json lists no zh: (the blob digest)`);
             const { size } = await (0,promises_.stat)(file);
-            const h1 = hashes.filter((h) => h.startsWith('h1:'));
             out.push({
                 address,
                 version,
@@ -83459,7 +83451,6 @@ async function listedArchives(dir, address) {
                 file,
                 size,
                 digest: `sha256:${zh.slice(3)}`,
-                h1,
             });
         }
     }
@@ -83673,19 +83664,19 @@ async function pushContent(pending, concurrency, counts) {
     });
 }
 /**
- * One zip, verified on the way (see mirror-archives.ts for the anchor): its HashZip is checked while
- * it uploads; its sha256 is checked by the registry on upload (a `PUT ?digest=` whose bytes do not
- * hash to the digest is refused, OCI distribution spec) or here when the registry already has the blob.
- * Nothing references it before both passed: its manifest comes after, the tag after every manifest.
+ * One zip, verified on the way as the serve action verifies an artifact (verify-mirror.ts: an archive
+ * with a `zh:` is checked by its sha256; see mirror-archives.ts for the anchor): the registry checks the
+ * sha256 on upload (a `PUT ?digest=` whose bytes do not hash to the `zh:` digest is refused, OCI
+ * distribution spec), or we do when the registry already has the blob. The `h1:` is not recomputed: an
+ * OCI mirror carries only the digest (OpenTofu checks the lock file's `zh:` against it), so no `h1:`
+ * reaches a client from here. Nothing references the blob before it passed: its manifest comes after,
+ * the tag after every manifest.
  */
 async function pushArchive(client, repo, archive) {
-    const h1 = checkH1(archive);
-    h1.catch(() => undefined); // awaited below; this only keeps an early failure from going unhandled
     if (await client.hasBlob(repo, archive.digest))
         await checkZh(archive);
     else
         await uploadArchive(client, repo, archive);
-    await h1;
 }
 /** Uploads the zip; when the registry finds another digest, says which file and what it hashes to. */
 async function uploadArchive(client, repo, archive) {

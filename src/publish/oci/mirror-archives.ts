@@ -7,7 +7,6 @@ import type { Platform } from '../../domain/platform.ts';
 import { parsePlatform } from '../../domain/platform.ts';
 import type { ProviderPattern } from '../../plan/patterns.ts';
 import { isSelected } from '../../plan/patterns.ts';
-import { h1OfZip } from '../../verify/h1.ts';
 import { sha256File } from '../../verify/zh.ts';
 import { findProviderDirs, readJson } from '../verify-mirror.ts';
 
@@ -20,13 +19,11 @@ export interface MirrorArchive {
   readonly size: number;
   /** `sha256:<hex>` from the listed `zh:`: the OCI blob digest. */
   readonly digest: string;
-  /** The listed `h1:` values. */
-  readonly h1: readonly string[];
 }
 
 /**
  * The archives the `VERSION.json` files of the mirror at `root` list, for the providers `select`
- * picks, sorted. Reads metadata only: `checkZh` and `checkH1` check the bytes on the way.
+ * picks, sorted. Reads metadata only: `checkZh` (or the registry, on upload) checks the bytes.
  * Throws VERIFY_SHASUM for an archive without `zh:`, IO for a file that cannot be read.
  */
 export async function readMirrorArchives(
@@ -46,7 +43,7 @@ export async function readMirrorArchives(
 /**
  * The zip's sha256 must be its listed `zh:`, as verify-mirror.ts checks an artifact. Anchor: the
  * mirror repoxy wrote from verified bytes (lock-file hashes, upstream signatures); a zip or
- * VERSION.json altered since then fails here or in `checkH1`. Throws VERIFY_SHASUM.
+ * VERSION.json altered since then fails here (or at the registry's digest check). Throws VERIFY_SHASUM.
  */
 export async function checkZh(a: MirrorArchive): Promise<void> {
   const zh = zhHash(await sha256File(a.file));
@@ -54,16 +51,10 @@ export async function checkZh(a: MirrorArchive): Promise<void> {
   if (zh !== listed) throw altered(a, zh, [listed]);
 }
 
-/** The zip's HashZip must be one of its listed `h1:` (same anchor). Throws VERIFY_SHASUM or VERIFY_BAD_ZIP. */
-export async function checkH1(a: MirrorArchive): Promise<void> {
-  const h1 = await h1OfZip(a.file);
-  if (!a.h1.includes(h1)) throw altered(a, h1, a.h1);
-}
-
 function altered(a: MirrorArchive, actual: string, expected: readonly string[]): RepoxyError {
   return new RepoxyError(
     'VERIFY_SHASUM',
-    `${a.file} is ${actual}, but its VERSION.json lists ${expected.join(', ') || 'no h1:'}: the archive ` +
+    `${a.file} is ${actual}, but its VERSION.json lists ${expected.join(', ')}: the archive ` +
       'or its VERSION.json was altered after the build; nothing of this version was tagged',
   );
 }
@@ -83,7 +74,6 @@ async function listedArchives(dir: string, address: ProviderAddress): Promise<Mi
       if (!zh)
         throw new RepoxyError('VERIFY_SHASUM', `${file}: its VERSION.json lists no zh: (the blob digest)`);
       const { size } = await stat(file);
-      const h1 = hashes.filter((h) => h.startsWith('h1:'));
       out.push({
         address,
         version,
@@ -91,7 +81,6 @@ async function listedArchives(dir: string, address: ProviderAddress): Promise<Mi
         file,
         size,
         digest: `sha256:${zh.slice(3)}`,
-        h1,
       });
     }
   }

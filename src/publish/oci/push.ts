@@ -22,7 +22,7 @@ import {
 } from './layout.ts';
 import { mergeProviderIndex } from './merge-index.ts';
 import type { MirrorArchive } from './mirror-archives.ts';
-import { checkH1, checkZh, readMirrorArchives } from './mirror-archives.ts';
+import { checkZh, readMirrorArchives } from './mirror-archives.ts';
 import type { OciRepository } from './repository.ts';
 import {
   checkRepositoryTemplate,
@@ -181,17 +181,17 @@ async function pushContent(
 }
 
 /**
- * One zip, verified on the way (see mirror-archives.ts for the anchor): its HashZip is checked while
- * it uploads; its sha256 is checked by the registry on upload (a `PUT ?digest=` whose bytes do not
- * hash to the digest is refused, OCI distribution spec) or here when the registry already has the blob.
- * Nothing references it before both passed: its manifest comes after, the tag after every manifest.
+ * One zip, verified on the way as the serve action verifies an artifact (verify-mirror.ts: an archive
+ * with a `zh:` is checked by its sha256; see mirror-archives.ts for the anchor): the registry checks the
+ * sha256 on upload (a `PUT ?digest=` whose bytes do not hash to the `zh:` digest is refused, OCI
+ * distribution spec), or we do when the registry already has the blob. The `h1:` is not recomputed: an
+ * OCI mirror carries only the digest (OpenTofu checks the lock file's `zh:` against it), so no `h1:`
+ * reaches a client from here. Nothing references the blob before it passed: its manifest comes after,
+ * the tag after every manifest.
  */
 async function pushArchive(client: OciRegistryClient, repo: string, archive: MirrorArchive): Promise<void> {
-  const h1 = checkH1(archive);
-  h1.catch(() => undefined); // awaited below; this only keeps an early failure from going unhandled
   if (await client.hasBlob(repo, archive.digest)) await checkZh(archive);
   else await uploadArchive(client, repo, archive);
-  await h1;
 }
 
 /** Uploads the zip; when the registry finds another digest, says which file and what it hashes to. */
