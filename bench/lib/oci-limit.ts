@@ -3,6 +3,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Agent, request } from 'undici';
 import { runLimited } from '../../src/limit.ts';
+import { findProviderDirs } from '../../src/publish/verify-mirror.ts';
 
 /** One zip of a written mirror with the digest its VERSION.json states (`zh:`). */
 export interface MirrorBlob {
@@ -14,21 +15,16 @@ export interface MirrorBlob {
 /** Every archive of the mirror at `root` (HOST/NS/TYPE/VERSION.json), with its listed zh: as digest. */
 export async function mirrorBlobs(root: string): Promise<MirrorBlob[]> {
   const out: MirrorBlob[] = [];
-  for (const host of await readdir(root)) {
-    if (host.startsWith('.') || host === 'v1') continue;
-    for (const ns of await readdir(path.join(root, host))) {
-      for (const type of await readdir(path.join(root, host, ns))) {
-        const dir = path.join(root, host, ns, type);
-        for (const name of (await readdir(dir)).filter((n) => n.endsWith('.json') && n !== 'index.json')) {
-          const doc = JSON.parse(await readFile(path.join(dir, name), 'utf8')) as {
-            archives: Record<string, { url: string; hashes: string[] }>;
-          };
-          for (const { url, hashes } of Object.values(doc.archives)) {
-            const file = path.join(dir, url);
-            const zh = hashes.find((h) => h.startsWith('zh:'))!;
-            out.push({ file, size: (await stat(file)).size, digest: `sha256:${zh.slice(3)}` });
-          }
-        }
+  for (const rel of await findProviderDirs(path.resolve(root))) {
+    const dir = path.join(root, rel);
+    for (const name of (await readdir(dir)).filter((n) => n.endsWith('.json') && n !== 'index.json')) {
+      const doc = JSON.parse(await readFile(path.join(dir, name), 'utf8')) as {
+        archives: Record<string, { url: string; hashes: string[] }>;
+      };
+      for (const { url, hashes } of Object.values(doc.archives)) {
+        const file = path.join(dir, url);
+        const zh = hashes.find((h) => h.startsWith('zh:'))!;
+        out.push({ file, size: (await stat(file)).size, digest: `sha256:${zh.slice(3)}` });
       }
     }
   }
