@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { lstat, readdir, readFile } from 'node:fs/promises';
+import { lstat, mkdir, readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as cache from '@actions/cache';
 import * as core from '@actions/core';
@@ -62,6 +62,10 @@ export async function restoreStore(
     }
     const { wanted, versions } = await neededShards(dir, plan, retention);
     const restored = new Set<string>();
+    // Concurrent tar extractions race to create shared parents (refs/HOST/NS/TYPE, packages/sha256):
+    // GNU tar then fails with "Cannot open: No such file or directory". Make them first.
+    const parents = new Set(wanted.flatMap((s) => absolute(dir, s.paths).map((p) => path.dirname(p))));
+    for (const parent of [...parents].sort()) await mkdir(parent, { recursive: true });
     await runLimited(wanted, CACHE_CONCURRENCY, async (s) => {
       const got = await cache.restoreCache(absolute(dir, s.paths), s.key).catch(warnAndSkip(s.key));
       if (got === s.key) restored.add(s.key);

@@ -250,4 +250,23 @@ describe('the bundled action with the real @actions/cache (Azurite + results sta
     );
     assert.deepEqual(await snapshotTree(path.join(work, 'ws-30', 'mirror')), cold);
   });
+  it('a run restoring many version entries at once restores every one (their tars share parents)', async () => {
+    // 12 entries under refs/registry.terraform.io/hashicorp/random/ and packages/sha256/, restored 4 at
+    // a time: concurrent tar extractions racing to create those parents lost entries before the action
+    // made them first.
+    const many = Array.from({ length: 12 }, (_, i) => ({
+      address: 'registry.terraform.io/hashicorp/random',
+      version: `5.${i}.0`,
+    }));
+    for (const v of many) await registry.addProvider({ ...PROVIDERS[0]!, version: v.version });
+    const stacks = many.map((v) => [v]); // one lock file per version (a lock file locks one version)
+    const first = await runAction(40, stacks, '0');
+    assert.equal(first.saved.filter((e) => e.key.includes('-pv-')).length, 12);
+    for (let round = 0; round < 3; round++) {
+      const again = await runAction(41 + round, stacks, '0');
+      assert.equal(again.outputs['cache-hit'], 'true', again.log);
+      assert.equal(again.outputs['archives-fetched'], '0');
+      assert.deepEqual(again.requests, []);
+    }
+  });
 });
