@@ -50140,6 +50140,7 @@ function clampDay(day, today) {
 function addDays(day, days) {
     return utcDay(new Date(Date.parse(day) + days * DAY_MS));
 }
+/** `address version`: how retention (and the engine's kept set) names a provider version. */
 function versionKey(address, version) {
     return `${formatAddress(address)} ${version}`;
 }
@@ -50187,13 +50188,17 @@ class MirrorStaging {
     dir;
     /** Relative paths of the archives copied in so far. */
     staged = new Set();
+    committed = false;
     constructor(out, parent, base, dir) {
         this.out = out;
         this.parent = parent;
         this.base = base;
         this.dir = dir;
     }
-    /** Refuses an unrelated `outDir` (OUTPUT_CONFLICT), cleans up after killed runs, makes the directory. */
+    /**
+     * Refuses an unrelated `outDir` (OUTPUT_CONFLICT; checked again at the swap), cleans up after killed
+     * runs, makes the directory.
+     */
     static async open(outDir) {
         const out = external_node_path_.resolve(outDir);
         const parent = external_node_path_.dirname(out);
@@ -50213,30 +50218,29 @@ class MirrorStaging {
         this.staged.add(rel);
     }
     /**
-     * Writes every file of `files` not staged yet, removes staged archives `files` does not list (the
-     * mirror holds exactly `files`), and swaps the directory in. Any failure removes it and rethrows.
+     * Writes every file of `files` not staged yet and swaps the directory in; the mirror holds exactly
+     * `files` (an archive staged but not listed is an internal error). Any failure removes it and rethrows.
      */
     async commit(files) {
         try {
             const listed = new Set(files.map((f) => f.path));
-            for (const rel of this.staged) {
-                if (listed.has(rel))
-                    continue;
-                const target = safeJoin(this.dir, rel);
-                await (0,promises_.rm)(target, { force: true });
-                await (0,promises_.rmdir)(external_node_path_.dirname(target)).catch(() => undefined); // only if that left it empty
-            }
+            const stray = [...this.staged].filter((rel) => !listed.has(rel));
+            if (stray.length)
+                throw new errors_RepoxyError('IO', `staged archives the mirror does not list: ${stray.join(', ')}`);
             await writeFiles(this.dir, files.filter((f) => !(f.kind === 'copy' && this.staged.has(f.path))));
             await assertReplaceable(this.out);
             await swapIn(this.dir, this.out, this.parent, this.base);
+            this.committed = true;
         }
         catch (err) {
             await this.abort();
             throw err;
         }
     }
-    /** Removes the staging directory (a failed build leaves nothing beside the output). */
+    /** Removes the staging directory (a failed build leaves nothing beside the output); none once committed. */
     async abort() {
+        if (this.committed)
+            return;
         await (0,promises_.rm)(this.dir, { recursive: true, force: true });
     }
 }
@@ -82213,15 +82217,14 @@ async function buildMirror(options, report) {
     if (plan.providers.length === 0) {
         throw new errors_RepoxyError('PLAN_EMPTY', 'the lock files lock no providers (after include/exclude): there is nothing to mirror');
     }
-    // Refuse a user's unrelated directory before downloading anything (checked again at the swap).
-    await assertReplaceable(external_node_path_.resolve(options.out));
-    const { ctx, upstream, store, close } = await openPackageContext(options, report);
-    let staging;
+    // Refuses a user's unrelated directory before anything is fetched (checked again at the swap). Each
+    // verified archive is copied into the staging directory at once, overlapping the rest of the build.
+    const staging = await MirrorStaging.open(options.out);
+    let opened;
     try {
-        // Each verified archive is copied into the staging directory at once, overlapping the rest.
-        staging = await MirrorStaging.open(options.out);
-        const stage = staging;
-        const onVerified = (r) => stage.stageArchive(archivePath(r), r.localPath);
+        opened = await openPackageContext(options, report);
+        const { ctx, upstream, store } = opened;
+        const onVerified = (r) => staging.stageArchive(archivePath(r), r.localPath);
         const { previous, retention, today, keepDays } = await retainFromPrevious(plan, store, upstream, options, report);
         // Kept versions join the plan with no lock hashes: anchored, like any such version, by the registry's
         // signed SHA256SUMS fetched in this run; the previous mirror.json only names candidates.
@@ -82234,7 +82237,6 @@ async function buildMirror(options, report) {
         const manifest = manifestDocument(built);
         const files = mirrorFiles(outcome, manifest, options);
         await staging.commit(files);
-        staging = undefined;
         const bytes = files.reduce((n, f) => n + mirrorFileSize(f), 0);
         report({ type: 'written', out: external_node_path_.resolve(options.out), files: files.length, bytes });
         const pruned = options.cacheDir
@@ -82258,8 +82260,8 @@ async function buildMirror(options, report) {
         };
     }
     finally {
-        await staging?.abort(); // a failed build leaves no staging directory beside the output
-        await close();
+        await staging.abort(); // a failed build leaves no staging directory beside the output
+        await opened?.close();
     }
 }
 async function openPackageContext(options, report) {
@@ -82356,7 +82358,7 @@ async function mirrorAll(plan, ctx, options, kept = new Set(), onVerified) {
                 ctx.report(skipped);
         }
         catch (err) {
-            if (kept.has(`${formatAddress(ref.address)} ${ref.version}`) && isGone(err)) {
+            if (kept.has(versionKey(ref.address, ref.version)) && isGone(err)) {
                 ctx.report({
                     type: 'warning',
                     message: `kept version no longer served upstream, dropped: ${err.message}`,
@@ -82382,7 +82384,7 @@ async function mirrorAll(plan, ctx, options, kept = new Set(), onVerified) {
         throw aggregateFailure(failures);
     assertEveryVersionHasArchives({
         ...plan,
-        providers: plan.providers.filter((p) => !kept.has(`${formatAddress(p.address)} ${p.version}`)),
+        providers: plan.providers.filter((p) => !kept.has(versionKey(p.address, p.version))),
     }, archives);
     return { archives, evidence, missing };
 }

@@ -19,10 +19,11 @@ import {
   settleKept,
   stillKept,
   utcDay,
+  versionKey,
   withKept,
   type RetentionDecision,
 } from './mirror/retention.ts';
-import { assertReplaceable, isProcessAlive, MirrorStaging } from './mirror/write-mirror.ts';
+import { isProcessAlive, MirrorStaging } from './mirror/write-mirror.ts';
 import { buildPlan, unmatchedIncludes } from './plan/plan.ts';
 import { CachedSource } from './store/cached-source.ts';
 import type { PackageContext } from './store/context.ts';
@@ -117,15 +118,14 @@ export async function buildMirror(options: BuildOptions, report: Reporter): Prom
       'the lock files lock no providers (after include/exclude): there is nothing to mirror',
     );
   }
-  // Refuse a user's unrelated directory before downloading anything (checked again at the swap).
-  await assertReplaceable(path.resolve(options.out));
-  const { ctx, upstream, store, close } = await openPackageContext(options, report);
-  let staging: MirrorStaging | undefined;
+  // Refuses a user's unrelated directory before anything is fetched (checked again at the swap). Each
+  // verified archive is copied into the staging directory at once, overlapping the rest of the build.
+  const staging = await MirrorStaging.open(options.out);
+  let opened: OpenedContext | undefined;
   try {
-    // Each verified archive is copied into the staging directory at once, overlapping the rest.
-    staging = await MirrorStaging.open(options.out);
-    const stage = staging;
-    const onVerified = (r: ArchiveRecord) => stage.stageArchive(archivePath(r), r.localPath);
+    opened = await openPackageContext(options, report);
+    const { ctx, upstream, store } = opened;
+    const onVerified = (r: ArchiveRecord) => staging.stageArchive(archivePath(r), r.localPath);
     const { previous, retention, today, keepDays } = await retainFromPrevious(
       plan,
       store,
@@ -144,7 +144,6 @@ export async function buildMirror(options: BuildOptions, report: Reporter): Prom
     const manifest = manifestDocument(built);
     const files = mirrorFiles(outcome, manifest, options);
     await staging.commit(files);
-    staging = undefined;
     const bytes = files.reduce((n, f) => n + mirrorFileSize(f), 0);
     report({ type: 'written', out: path.resolve(options.out), files: files.length, bytes });
     const pruned = options.cacheDir
@@ -167,8 +166,8 @@ export async function buildMirror(options: BuildOptions, report: Reporter): Prom
       pruned,
     };
   } finally {
-    await staging?.abort(); // a failed build leaves no staging directory beside the output
-    await close();
+    await staging.abort(); // a failed build leaves no staging directory beside the output
+    await opened?.close();
   }
 }
 
@@ -303,7 +302,7 @@ export async function mirrorAll(
       ctx.report({ type: 'archive-done', record: done.record });
       for (const skipped of skippedCheckEvents(done.record)) ctx.report(skipped);
     } catch (err) {
-      if (kept.has(`${formatAddress(ref.address)} ${ref.version}`) && isGone(err)) {
+      if (kept.has(versionKey(ref.address, ref.version)) && isGone(err)) {
         ctx.report({
           type: 'warning',
           message: `kept version no longer served upstream, dropped: ${(err as Error).message}`,
@@ -329,7 +328,7 @@ export async function mirrorAll(
   assertEveryVersionHasArchives(
     {
       ...plan,
-      providers: plan.providers.filter((p) => !kept.has(`${formatAddress(p.address)} ${p.version}`)),
+      providers: plan.providers.filter((p) => !kept.has(versionKey(p.address, p.version))),
     },
     archives,
   );

@@ -191,7 +191,8 @@ function addDays(day: string, days: number): string {
   return utcDay(new Date(Date.parse(day) + days * DAY_MS));
 }
 
-function versionKey(address: ProviderAddress, version: string): string {
+/** `address version`: how retention (and the engine's kept set) names a provider version. */
+export function versionKey(address: ProviderAddress, version: string): string {
   return `${formatAddress(address)} ${version}`;
 }
 

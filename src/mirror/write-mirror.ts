@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { constants as fsc } from 'node:fs';
-import { copyFile, mkdir, readdir, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { RepoxyError } from '../domain/errors.ts';
 import type { MirrorFile } from './network-mirror.ts';
@@ -28,6 +28,7 @@ export async function writeMirrorAtomically(outDir: string, files: readonly Mirr
 export class MirrorStaging {
   /** Relative paths of the archives copied in so far. */
   private readonly staged = new Set<string>();
+  private committed = false;
 
   private constructor(
     private readonly out: string,
@@ -36,7 +37,10 @@ export class MirrorStaging {
     readonly dir: string,
   ) {}
 
-  /** Refuses an unrelated `outDir` (OUTPUT_CONFLICT), cleans up after killed runs, makes the directory. */
+  /**
+   * Refuses an unrelated `outDir` (OUTPUT_CONFLICT; checked again at the swap), cleans up after killed
+   * runs, makes the directory.
+   */
   static async open(outDir: string): Promise<MirrorStaging> {
     const out = path.resolve(outDir);
     const parent = path.dirname(out);
@@ -58,32 +62,31 @@ export class MirrorStaging {
   }
 
   /**
-   * Writes every file of `files` not staged yet, removes staged archives `files` does not list (the
-   * mirror holds exactly `files`), and swaps the directory in. Any failure removes it and rethrows.
+   * Writes every file of `files` not staged yet and swaps the directory in; the mirror holds exactly
+   * `files` (an archive staged but not listed is an internal error). Any failure removes it and rethrows.
    */
   async commit(files: readonly MirrorFile[]): Promise<void> {
     try {
       const listed = new Set(files.map((f) => f.path));
-      for (const rel of this.staged) {
-        if (listed.has(rel)) continue;
-        const target = safeJoin(this.dir, rel);
-        await rm(target, { force: true });
-        await rmdir(path.dirname(target)).catch(() => undefined); // only if that left it empty
-      }
+      const stray = [...this.staged].filter((rel) => !listed.has(rel));
+      if (stray.length)
+        throw new RepoxyError('IO', `staged archives the mirror does not list: ${stray.join(', ')}`);
       await writeFiles(
         this.dir,
         files.filter((f) => !(f.kind === 'copy' && this.staged.has(f.path))),
       );
       await assertReplaceable(this.out);
       await swapIn(this.dir, this.out, this.parent, this.base);
+      this.committed = true;
     } catch (err) {
       await this.abort();
       throw err;
     }
   }
 
-  /** Removes the staging directory (a failed build leaves nothing beside the output). */
+  /** Removes the staging directory (a failed build leaves nothing beside the output); none once committed. */
   async abort(): Promise<void> {
+    if (this.committed) return;
     await rm(this.dir, { recursive: true, force: true });
   }
 }
