@@ -49645,23 +49645,24 @@ const MANIFEST_SCHEMA_VERSION = 1;
 function buildManifest(packages, historyOf, today, keepDays) {
     const metaOf = new Map(packages.map((p) => [p.record, p]));
     const archives = [];
-    for (const [dir, versions] of groupArchives(packages.map((p) => p.record))) {
+    // In mirror order (groupArchives), as VERSION.json lists them.
+    for (const versions of groupArchives(packages.map((p) => p.record)).values()) {
         for (const list of versions.values()) {
             for (const r of list)
-                archives.push(manifestArchive(dir, r, metaOf.get(r), historyOf(r), today));
+                archives.push(manifestArchive(r, metaOf.get(r), historyOf(r), today));
         }
     }
     return { schemaVersion: MANIFEST_SCHEMA_VERSION, keepDays, archives };
 }
-function manifestArchive(dir, r, input, history, today) {
+function manifestArchive(r, input, history, today) {
     const platform = formatPlatform(r.ref.platform);
     const unverified = new Set(input.unverifiedUrls ?? []);
-    const url = (name, value) => unverified.has(name) ? null : value;
+    const url = (name, value) => (unverified.has(name) ? null : value);
     return {
         address: formatAddress(r.ref.address),
         version: r.ref.version,
         platform,
-        path: `${dir}/${packedArchiveName(r.ref.address, r.ref.version, platform)}`,
+        path: archivePath(r),
         filename: r.filename,
         size: r.size,
         h1: r.h1,
@@ -80618,14 +80619,9 @@ const MAX_REF_BYTES = 4 * 1024 * 1024;
  */
 class Store {
     root;
-    dirty = false;
     realRoot;
     constructor(root) {
         this.root = external_node_path_.resolve(root);
-    }
-    /** True when this run added or replaced anything (the cache only needs saving then). */
-    get changed() {
-        return this.dirty;
     }
     /** Creates the layout; a top-level directory that is not a real directory (a symlink) is replaced. */
     async init() {
@@ -80668,16 +80664,17 @@ class Store {
         if (st && !st.isFile())
             await (0,promises_.rm)(target, { recursive: true, force: true }); // a planted directory
         await (0,promises_.rename)(tmp, target);
-        this.dirty = true;
     }
-    /** Removes a document; nothing is removed through a directory that leads outside the store. */
+    /**
+     * Removes a document, or a directory with everything under it (pruning); nothing is removed through a
+     * directory that leads outside the store.
+     */
     async removeRef(rel) {
         const target = external_node_path_.join(this.root, rel);
         const dir = await (0,promises_.realpath)(external_node_path_.dirname(target)).catch(() => undefined);
         if (!dir || !this.isInside(dir))
             return;
         await (0,promises_.rm)(target, { recursive: true, force: true }); // a link is removed, not followed
-        this.dirty = true;
     }
     /** Creates each directory of `rel` under the root, replacing whatever is there that is not a directory. */
     async realDirectories(rel) {
@@ -80695,13 +80692,6 @@ class Store {
             });
         }
     }
-    /**
-     * Removes a directory of the store with everything under it (pruning); like `removeRef`, nothing is
-     * removed through a directory that leads outside the store, and a link is removed, not followed.
-     */
-    async removeTree(rel) {
-        await this.removeRef(rel);
-    }
     /** A fresh path under `tmp/` on the store's filesystem (so `admitArchive` can rename). */
     tmpPath() {
         return external_node_path_.join(this.root, 'tmp', `${process.pid}-${(0,external_node_crypto_.randomBytes)(6).toString('hex')}`);
@@ -80716,7 +80706,6 @@ class Store {
         const target = this.archivePath(sha256);
         await this.assertInside(external_node_path_.dirname(target), 'packages/sha256');
         await (0,promises_.rename)(tmp, target);
-        this.dirty = true;
         return target;
     }
     /** Refuses to write through a directory the store redirected elsewhere (a symlinked `refs/` subdirectory). */
@@ -80733,7 +80722,6 @@ class Store {
     async evictArchive(sha256) {
         // Whatever is there (a file, a link: not followed, a directory planted under an archive's name).
         await (0,promises_.rm)(this.archivePath(sha256), { recursive: true, force: true });
-        this.dirty = true;
     }
     /** Removes leftovers in `tmp/`; call at the end of a run. */
     async cleanTmp() {
@@ -81057,7 +81045,7 @@ async function pruneStore(store, published) {
     await walkRefs(store.root, 'refs', 1, async (rel) => {
         if (keepRefs.has(rel))
             return;
-        await store.removeTree(rel);
+        await store.removeRef(rel);
         versions++;
     });
     let archives = 0;
@@ -81068,7 +81056,7 @@ async function pruneStore(store, published) {
             continue;
         const rel = external_node_path_.join(packages, entry.name);
         bytes += entry.isFile() ? (await (0,promises_.lstat)(external_node_path_.join(store.root, rel))).size : 0;
-        await store.removeTree(rel);
+        await store.removeRef(rel);
         archives++;
     }
     return { versions, archives, bytes };
@@ -82253,7 +82241,6 @@ async function buildMirror(options, report) {
             fetched: outcome.archives.filter((a) => a.source === 'upstream').length,
             reused: outcome.archives.filter((a) => a.source === 'store').length,
             upstreamRequests: upstream.requestCount(),
-            storeChanged: store.changed,
             seconds: (performance.now() - started) / 1000,
             retention: { source: previous.source, decisions },
             pruned,
@@ -82314,10 +82301,7 @@ async function retainFromPrevious(plan, store, upstream, options, report) {
 /** Prunes the store to the published archives and keeps this build's state (`stateDocument`) for the next. */
 async function keepOnlyPublished(store, archives, state) {
     const pruned = await pruneStore(store, archives);
-    // A planted state (a link, an oversized file) is simply replaced.
-    const before = await store.readRef(STORE_STATE_REF).catch(() => undefined);
-    if (before?.toString('utf8') !== state)
-        await store.writeRef(STORE_STATE_REF, state);
+    await store.writeRef(STORE_STATE_REF, state); // a planted state (a link, a directory) is replaced
     return pruned;
 }
 const TEMP_STORE = /^repoxy-store-(\d+)-[A-Za-z0-9]{6}$/;

@@ -77,7 +77,6 @@ export interface BuildResult {
   readonly fetched: number;
   readonly reused: number;
   readonly upstreamRequests: number;
-  readonly storeChanged: boolean;
   readonly seconds: number;
   /** Where the previous mirror's state came from (`store`, a URL, `none`) and each version kept or dropped. */
   readonly retention: { readonly source: string; readonly decisions: readonly RetentionDecision[] };
@@ -160,7 +159,6 @@ export async function buildMirror(options: BuildOptions, report: Reporter): Prom
       fetched: outcome.archives.filter((a) => a.source === 'upstream').length,
       reused: outcome.archives.filter((a) => a.source === 'store').length,
       upstreamRequests: upstream.requestCount(),
-      storeChanged: store.changed,
       seconds: (performance.now() - started) / 1000,
       retention: { source: previous.source, decisions },
       pruned,
@@ -245,9 +243,7 @@ async function keepOnlyPublished(
   state: string,
 ): Promise<PruneResult> {
   const pruned = await pruneStore(store, archives);
-  // A planted state (a link, an oversized file) is simply replaced.
-  const before = await store.readRef(STORE_STATE_REF).catch(() => undefined);
-  if (before?.toString('utf8') !== state) await store.writeRef(STORE_STATE_REF, state);
+  await store.writeRef(STORE_STATE_REF, state); // a planted state (a link, a directory) is replaced
   return pruned;
 }
 

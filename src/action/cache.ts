@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { lstat, mkdir, readdir, readFile } from 'node:fs/promises';
+import { lstat, mkdir, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import * as cache from '@actions/cache';
 import * as core from '@actions/core';
@@ -8,7 +8,7 @@ import type { ArchiveRecord, Plan } from '../domain/package.ts';
 import { runLimited } from '../limit.ts';
 import { readManifest } from '../mirror/manifest-read.ts';
 import { STORE_STATE_REF } from '../mirror/previous.ts';
-import { decideRetention, type RetentionOptions } from '../mirror/retention.ts';
+import { decideRetention, versionKey, type RetentionOptions } from '../mirror/retention.ts';
 import { Store } from '../store/store.ts';
 
 export type CacheHit = 'true' | 'partial' | 'false';
@@ -128,7 +128,7 @@ export function shardsOf(dir: string, prefix: string, archives: readonly Archive
   const store = new Store(dir);
   const byVersion = new Map<string, ArchiveRecord[]>();
   for (const a of archives) {
-    const k = `${formatAddress(a.ref.address)} ${a.ref.version}`;
+    const k = versionKey(a.ref.address, a.ref.version);
     byVersion.set(k, [...(byVersion.get(k) ?? []), a]);
   }
   const shards = [...byVersion.values()].map((list) => {
@@ -157,15 +157,15 @@ async function neededShards(
   retention: RetentionOptions,
 ): Promise<{ wanted: Shard[]; versions: number }> {
   const shards = await readShards(dir);
-  const manifest = await readFile(path.join(dir, STORE_STATE_REF), 'utf8').catch(() => '');
+  const manifest = (await readState(dir, STORE_STATE_REF)) ?? '';
   const kept = decideRetention(readManifest(manifest).archives, plan, retention).kept;
-  const needed = new Set([...plan.providers, ...kept].map((p) => `${formatAddress(p.address)} ${p.version}`));
+  const needed = new Set([...plan.providers, ...kept].map((p) => versionKey(p.address, p.version)));
   return { wanted: shards.filter((s) => needed.has(`${s.address} ${s.version}`)), versions: needed.size };
 }
 
 /** The state's list of version entries; entries with unsafe paths are ignored (the cache is untrusted). */
 async function readShards(dir: string): Promise<Shard[]> {
-  const text = await readFile(path.join(dir, SHARDS_FILE), 'utf8').catch(() => '[]');
+  const text = (await readState(dir, SHARDS_FILE)) ?? '[]';
   let list: unknown;
   try {
     list = JSON.parse(text);
@@ -183,6 +183,15 @@ async function readShards(dir: string): Promise<Shard[]> {
       Array.isArray(s.paths) &&
       s.paths.every(isStorePath),
   );
+}
+
+/**
+ * A file of the restored state, read as the store reads documents (the cache is untrusted): a link is
+ * not followed and an oversized file is not read; either, or a missing file, is undefined.
+ */
+async function readState(dir: string, rel: string): Promise<string | undefined> {
+  const bytes = await new Store(dir).readRef(rel).catch(() => undefined);
+  return bytes?.toString('utf8');
 }
 
 function isStorePath(p: unknown): boolean {
@@ -206,8 +215,8 @@ async function saveState(
   await store.init();
   await store.writeRef(SHARDS_FILE, text);
   await store.cleanTmp();
-  const manifest = await readFile(path.join(dir, STORE_STATE_REF)).catch(() => Buffer.alloc(0));
-  const key = `${stateKeyPrefix(prefix)}${sha256(Buffer.concat([Buffer.from(text), manifest])).slice(0, 32)}`;
+  const manifest = (await readState(dir, STORE_STATE_REF)) ?? '';
+  const key = `${stateKeyPrefix(prefix)}${sha256(text + manifest).slice(0, 32)}`;
   if (key === restoredKey) return 0;
   const id = await cache.saveCache([path.join(dir, STATE_DIR)], key).catch(warnAndSkip(key));
   return id === undefined || id === -1 ? 0 : sizeOf(dir, [STATE_DIR]);

@@ -3,7 +3,8 @@ import type { ArchiveRecord, Verification } from '../domain/package.ts';
 import { formatPlatform } from '../domain/platform.ts';
 import type { DownloadMeta } from '../upstream/source.ts';
 import { canonicalJson } from './json.ts';
-import { groupArchives, packedArchiveName } from './network-mirror.ts';
+import type { UpstreamUrl } from '../store/obtain.ts';
+import { archivePath, groupArchives } from './network-mirror.ts';
 
 /** The provenance document at the root of every mirror (README "mirror.json"). */
 export const MANIFEST_FILE = 'mirror.json';
@@ -54,7 +55,7 @@ export interface ManifestInput {
   readonly record: ArchiveRecord;
   readonly meta: Pick<DownloadMeta, 'shasumsUrl' | 'shasumsSignatureUrl'>;
   /** Fields of the record or meta nothing in this run confirmed (written as null). */
-  readonly unverifiedUrls?: readonly ('downloadUrl' | 'shasumsUrl' | 'shasumsSignatureUrl')[];
+  readonly unverifiedUrls?: readonly UpstreamUrl[];
 }
 
 /** What the build knows of an archive beyond its record: lock files and dates. */
@@ -76,16 +77,16 @@ export function buildManifest(
 ): Manifest {
   const metaOf = new Map(packages.map((p) => [p.record, p]));
   const archives: ManifestArchive[] = [];
-  for (const [dir, versions] of groupArchives(packages.map((p) => p.record))) {
+  // In mirror order (groupArchives), as VERSION.json lists them.
+  for (const versions of groupArchives(packages.map((p) => p.record)).values()) {
     for (const list of versions.values()) {
-      for (const r of list) archives.push(manifestArchive(dir, r, metaOf.get(r)!, historyOf(r), today));
+      for (const r of list) archives.push(manifestArchive(r, metaOf.get(r)!, historyOf(r), today));
     }
   }
   return { schemaVersion: MANIFEST_SCHEMA_VERSION, keepDays, archives };
 }
 
 function manifestArchive(
-  dir: string,
   r: ArchiveRecord,
   input: ManifestInput,
   history: ArchiveHistory,
@@ -93,13 +94,12 @@ function manifestArchive(
 ): ManifestArchive {
   const platform = formatPlatform(r.ref.platform);
   const unverified = new Set(input.unverifiedUrls ?? []);
-  const url = (name: 'downloadUrl' | 'shasumsUrl' | 'shasumsSignatureUrl', value: string) =>
-    unverified.has(name) ? null : value;
+  const url = (name: UpstreamUrl, value: string) => (unverified.has(name) ? null : value);
   return {
     address: formatAddress(r.ref.address),
     version: r.ref.version,
     platform,
-    path: `${dir}/${packedArchiveName(r.ref.address, r.ref.version, platform)}`,
+    path: archivePath(r),
     filename: r.filename,
     size: r.size,
     h1: r.h1,

@@ -1,6 +1,6 @@
-import { formatAddress } from '../domain/address.ts';
 import { RepoxyError } from '../domain/errors.ts';
 import type { ArchiveRecord, RetentionDecision } from '../domain/package.ts';
+import { versionKey } from '../mirror/retention.ts';
 import type { MirrorTreeEntry } from './mirror-tree.ts';
 
 /** Size limits of a GitHub Pages site, in bytes of the uploaded tar. */
@@ -42,10 +42,10 @@ export function retentionCost(
   keepDays: number,
 ): RetentionCost {
   const kept = new Set(
-    decisions.filter((d) => d.outcome === 'kept').map((d) => `${formatAddress(d.address)} ${d.version}`),
+    decisions.filter((d) => d.outcome === 'kept').map((d) => versionKey(d.address, d.version)),
   );
   const bytes = archives
-    .filter((a) => kept.has(`${formatAddress(a.ref.address)} ${a.ref.version}`))
+    .filter((a) => kept.has(versionKey(a.ref.address, a.ref.version)))
     .reduce((n, a) => n + a.size, 0);
   return { keepDays, versions: kept.size, bytes };
 }

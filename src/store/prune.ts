@@ -27,7 +27,7 @@ export async function pruneStore(store: Store, published: readonly ArchiveRecord
   let versions = 0;
   await walkRefs(store.root, 'refs', 1, async (rel) => {
     if (keepRefs.has(rel)) return;
-    await store.removeTree(rel);
+    await store.removeRef(rel);
     versions++;
   });
   let archives = 0;
@@ -37,7 +37,7 @@ export async function pruneStore(store: Store, published: readonly ArchiveRecord
     if (keepArchives.has(entry.name)) continue;
     const rel = path.join(packages, entry.name);
     bytes += entry.isFile() ? (await lstat(path.join(store.root, rel))).size : 0;
-    await store.removeTree(rel);
+    await store.removeRef(rel);
     archives++;
   }
   return { versions, archives, bytes };

@@ -21,16 +21,10 @@ const MAX_REF_BYTES = 4 * 1024 * 1024;
  */
 export class Store {
   readonly root: string;
-  private dirty = false;
   private realRoot: string | undefined;
 
   constructor(root: string) {
     this.root = path.resolve(root);
-  }
-
-  /** True when this run added or replaced anything (the cache only needs saving then). */
-  get changed(): boolean {
-    return this.dirty;
   }
 
   /** Creates the layout; a top-level directory that is not a real directory (a symlink) is replaced. */
@@ -77,16 +71,17 @@ export class Store {
     const st = await lstat(target).catch(() => undefined);
     if (st && !st.isFile()) await rm(target, { recursive: true, force: true }); // a planted directory
     await rename(tmp, target);
-    this.dirty = true;
   }
 
-  /** Removes a document; nothing is removed through a directory that leads outside the store. */
+  /**
+   * Removes a document, or a directory with everything under it (pruning); nothing is removed through a
+   * directory that leads outside the store.
+   */
   async removeRef(rel: string): Promise<void> {
     const target = path.join(this.root, rel);
     const dir = await realpath(path.dirname(target)).catch(() => undefined);
     if (!dir || !this.isInside(dir)) return;
     await rm(target, { recursive: true, force: true }); // a link is removed, not followed
-    this.dirty = true;
   }
 
   /** Creates each directory of `rel` under the root, replacing whatever is there that is not a directory. */
@@ -101,14 +96,6 @@ export class Store {
         if (e.code !== 'EEXIST') throw e; // a concurrent write made it
       });
     }
-  }
-
-  /**
-   * Removes a directory of the store with everything under it (pruning); like `removeRef`, nothing is
-   * removed through a directory that leads outside the store, and a link is removed, not followed.
-   */
-  async removeTree(rel: string): Promise<void> {
-    await this.removeRef(rel);
   }
 
   /** A fresh path under `tmp/` on the store's filesystem (so `admitArchive` can rename). */
@@ -126,7 +113,6 @@ export class Store {
     const target = this.archivePath(sha256);
     await this.assertInside(path.dirname(target), 'packages/sha256');
     await rename(tmp, target);
-    this.dirty = true;
     return target;
   }
 
@@ -146,7 +132,6 @@ export class Store {
   async evictArchive(sha256: string): Promise<void> {
     // Whatever is there (a file, a link: not followed, a directory planted under an archive's name).
     await rm(this.archivePath(sha256), { recursive: true, force: true });
-    this.dirty = true;
   }
 
   /** Removes leftovers in `tmp/`; call at the end of a run. */

@@ -84,7 +84,6 @@ export async function buildFixtureMirror(
     fetched: archives.length,
     reused: 0,
     upstreamRequests: 0,
-    storeChanged: true,
     seconds: 0,
     retention: { source: 'none', decisions: [] },
     pruned: undefined,
