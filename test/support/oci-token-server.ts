@@ -25,10 +25,11 @@ export interface OciTokenServer {
  * checks Basic credentials and answers `{"token": JWT}` whose ES256 signature and `x5c` header
  * Distribution 2.8's `auth: token` verifies against `signingCertPem`. Grants what the scope asks.
  */
-export async function startOciTokenServer(user: {
-  username: string;
-  password: string;
-}): Promise<OciTokenServer> {
+export async function startOciTokenServer(
+  user: { username: string; password: string },
+  ...others: { username: string; password: string }[]
+): Promise<OciTokenServer> {
+  const users = [user, ...others];
   const key = await generate([{ name: 'commonName', value: 'repoxy token signer' }], {
     keyType: 'ec',
     algorithm: 'sha256',
@@ -39,7 +40,7 @@ export async function startOciTokenServer(user: {
   const issuer = 'repoxy-test-token-issuer';
   const requests: TokenRequest[] = [];
   const signer = { keyPem: key.private, certPem: key.cert, issuer, service };
-  const server: Server = createServer((req, res) => answer(req, res, user, signer, requests));
+  const server: Server = createServer((req, res) => answer(req, res, users, signer, requests));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as { port: number };
   return {
@@ -65,7 +66,7 @@ interface Signer {
 function answer(
   req: IncomingMessage,
   res: ServerResponse,
-  user: { username: string; password: string },
+  users: readonly { username: string; password: string }[],
   signer: Signer,
   requests: TokenRequest[],
 ): void {
@@ -73,7 +74,7 @@ function answer(
   const given = basicUser(req.headers.authorization);
   const scope = url.searchParams.get('scope');
   requests.push({ scope, service: url.searchParams.get('service'), user: given?.username });
-  if (!given || given.username !== user.username || given.password !== user.password) {
+  if (!given || !users.some((u) => given.username === u.username && given.password === u.password)) {
     res.writeHead(401, { 'content-type': 'application/json' }).end('{"errors":[{"code":"UNAUTHORIZED"}]}');
     return;
   }

@@ -137,8 +137,7 @@ async function planVersions(
   const out: VersionPush[] = [];
   for (const [i, group] of [...groups.values()].entries()) {
     const { address, repo } = targets[i]!;
-    const client = clients.get(repo.registry) ?? (await clientFor(repo, options));
-    clients.set(repo.registry, client);
+    const client = await clientFor(repo, options, clients);
     const platforms = group.map((archive) => ({
       archive,
       manifest: platformManifest(archive.platform, archive),
@@ -149,10 +148,22 @@ async function planVersions(
   return out;
 }
 
-async function clientFor(repo: OciRepository, options: OciPushOptions): Promise<OciRegistryClient> {
+/**
+ * The client for `repo`: one per registry *and* credentials, since the config files pick credentials per
+ * repository (the longest `registry/prefix` entry), so two repositories of one registry may need
+ * different ones (a client per registry alone would send the first repository's to the second).
+ */
+async function clientFor(
+  repo: OciRepository,
+  options: OciPushOptions,
+  clients: Map<string, OciRegistryClient>,
+): Promise<OciRegistryClient> {
   const credentials =
     options.credentials ?? (await credentialsFromFiles(dockerConfigFiles(options.env ?? process.env), repo));
-  return new OciRegistryClient({
+  const key = `${repo.registry}\n${JSON.stringify(credentials ?? null)}`;
+  const known = clients.get(key);
+  if (known) return known;
+  const client = new OciRegistryClient({
     registry: repo.registry,
     plainHttp: options.plainHttp,
     credentials,
@@ -161,6 +172,8 @@ async function clientFor(repo: OciRepository, options: OciPushOptions): Promise<
     env: options.env ?? process.env,
     onRequest: options.onRequest,
   });
+  clients.set(key, client);
+  return client;
 }
 
 /** The config blob of each repository, then every platform's zip and manifest (not yet any tag). */

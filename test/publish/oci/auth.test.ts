@@ -5,12 +5,13 @@ import { after, before, describe, it } from 'node:test';
 import { startOciFaultProxy } from '../../support/oci-fault-proxy.ts';
 import { startOciRegistry, type OciRegistry } from '../../support/oci-registry.ts';
 import { startOciTokenServer, type OciTokenServer } from '../../support/oci-token-server.ts';
-import { TOFU_RANDOM } from '../mirror-fixture.ts';
+import { HASHICORP_NULL, TOFU_RANDOM } from '../mirror-fixture.ts';
 import { fetchManifest, fixtureMirror, push, tempRoot } from './oci-world.ts';
 
 const USER = { username: 'pusher', password: 's3cret-Pa55word' };
 const creds = (password: string) => ({ username: USER.username, password, source: '--username' });
 const REPO = 'tofu/registry.opentofu.org/hashicorp/random';
+const OTHER = { username: 'other-org', password: 'An0ther-s3cret' };
 
 describe('push-oci to a registry with htpasswd (basic) auth', () => {
   let registry: OciRegistry;
@@ -98,7 +99,7 @@ describe('push-oci to a registry with the bearer-token challenge (Distribution a
   let registry: OciRegistry;
   let root: Awaited<ReturnType<typeof tempRoot>>;
   before(async () => {
-    tokens = await startOciTokenServer(USER);
+    tokens = await startOciTokenServer(USER, OTHER);
     registry = await startOciRegistry({ kind: 'token', ...tokens });
     root = await tempRoot();
   });
@@ -119,6 +120,32 @@ describe('push-oci to a registry with the bearer-token challenge (Distribution a
     });
     const anonymous = await fetchManifest(registry, REPO, '3.6.0');
     assert.equal(anonymous.status, 401, 'the registry really requires a token');
+  });
+
+  it("uses each repository's own credentials from the config file, also on one registry", async () => {
+    // The longest `registry/prefix` entry wins per repository: two repositories of one registry here.
+    const home = path.join(root.dir, 'home-two-orgs');
+    await mkdir(path.join(home, '.docker'), { recursive: true });
+    const auth = (u: { username: string; password: string }) => ({
+      auth: Buffer.from(`${u.username}:${u.password}`).toString('base64'),
+    });
+    const auths = {
+      [`${registry.host}/tofu/registry.opentofu.org`]: auth(USER),
+      [`${registry.host}/tofu/registry.terraform.io`]: auth(OTHER),
+    };
+    await writeFile(path.join(home, '.docker', 'config.json'), JSON.stringify({ auths }));
+    const mirror = await fixtureMirror(root.dir, 'two-orgs', [TOFU_RANDOM, HASHICORP_NULL]);
+    const before = tokens.requests.length;
+    await push(registry, mirror, { env: { HOME: home } });
+    const users = new Map<string, Set<string | undefined>>();
+    for (const r of tokens.requests.slice(before)) {
+      const host = /repository:tofu\/([^/]+)\//.exec(r.scope ?? '')?.[1] ?? 'none';
+      users.set(host, (users.get(host) ?? new Set()).add(r.user));
+    }
+    assert.deepEqual(Object.fromEntries([...users].map(([host, u]) => [host, [...u]])), {
+      'registry.opentofu.org': [USER.username],
+      'registry.terraform.io': [OTHER.username],
+    });
   });
 
   it('fails clearly when the token server rejects the credentials', async () => {
