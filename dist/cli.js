@@ -82967,7 +82967,12 @@ class OciRegistryClient {
         catch (err) {
             throw new Transient(`${method} ${url.origin}${url.pathname}: ${err.message}`, undefined);
         }
-        const bytes = await readLimited(res);
+        // A connection reset while the body arrives is as transient as one before it; the size cap is not.
+        const bytes = await readLimited(res).catch((err) => {
+            if (errors_isRepoxyError(err))
+                throw err;
+            throw new Transient(`${method} ${url.origin}${url.pathname}: ${err.message}`, undefined);
+        });
         this.#onRequest?.({ method, url: url.origin + url.pathname, status: res.statusCode });
         if (res.statusCode === 429 || res.statusCode >= 500) {
             const retryAfter = res.headers['retry-after'];
@@ -83616,8 +83621,7 @@ async function planVersions(archives, options, clients) {
     const out = [];
     for (const [i, group] of [...groups.values()].entries()) {
         const { address, repo } = targets[i];
-        const client = clients.get(repo.registry) ?? (await clientFor(repo, options));
-        clients.set(repo.registry, client);
+        const client = await clientFor(repo, options, clients);
         const platforms = group.map((archive) => ({
             archive,
             manifest: platformManifest(archive.platform, archive),
@@ -83627,9 +83631,18 @@ async function planVersions(archives, options, clients) {
     }
     return out;
 }
-async function clientFor(repo, options) {
+/**
+ * The client for `repo`: one per registry *and* credentials, since the config files pick credentials per
+ * repository (the longest `registry/prefix` entry), so two repositories of one registry may need
+ * different ones (a client per registry alone would send the first repository's to the second).
+ */
+async function clientFor(repo, options, clients) {
     const credentials = options.credentials ?? (await credentialsFromFiles(dockerConfigFiles(options.env ?? process.env), repo));
-    return new OciRegistryClient({
+    const key = `${repo.registry}\n${JSON.stringify(credentials ?? null)}`;
+    const known = clients.get(key);
+    if (known)
+        return known;
+    const client = new OciRegistryClient({
         registry: repo.registry,
         plainHttp: options.plainHttp,
         credentials,
@@ -83638,6 +83651,8 @@ async function clientFor(repo, options) {
         env: options.env ?? process.env,
         onRequest: options.onRequest,
     });
+    clients.set(key, client);
+    return client;
 }
 /** The config blob of each repository, then every platform's zip and manifest (not yet any tag). */
 async function pushContent(pending, concurrency, counts) {

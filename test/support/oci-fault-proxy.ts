@@ -13,10 +13,14 @@ export interface ProxiedRequest {
   readonly authorization: boolean;
 }
 
-/** A scripted answer instead of forwarding: a status (with optional Retry-After seconds). */
+/**
+ * A scripted answer instead of forwarding: a status (with optional Retry-After seconds), or with
+ * `cutBody` a status whose body breaks off (the connection is reset after a few of its bytes).
+ */
 export interface Fault {
   readonly status: number;
   readonly retryAfter?: string;
+  readonly cutBody?: boolean;
 }
 
 export interface OciFaultProxy {
@@ -73,6 +77,11 @@ async function forward(
   if (fault) {
     req.resume();
     proxy.requests.push({ method, path, status: fault.status, authorization: !!req.headers.authorization });
+    if (fault.cutBody) {
+      res.writeHead(fault.status, { 'content-length': '64', 'content-type': 'application/json' });
+      res.write('{"errors":', () => res.socket?.destroy());
+      return;
+    }
     res.writeHead(fault.status, fault.retryAfter ? { 'retry-after': fault.retryAfter } : {}).end();
     return;
   }

@@ -240,7 +240,11 @@ export class OciRegistryClient {
     } catch (err) {
       throw new Transient(`${method} ${url.origin}${url.pathname}: ${(err as Error).message}`, undefined);
     }
-    const bytes = await readLimited(res);
+    // A connection reset while the body arrives is as transient as one before it; the size cap is not.
+    const bytes = await readLimited(res).catch((err: unknown) => {
+      if (isRepoxyError(err)) throw err;
+      throw new Transient(`${method} ${url.origin}${url.pathname}: ${(err as Error).message}`, undefined);
+    });
     this.#onRequest?.({ method, url: url.origin + url.pathname, status: res.statusCode });
     if (res.statusCode === 429 || res.statusCode >= 500) {
       const retryAfter = res.headers['retry-after'];

@@ -46,6 +46,23 @@ describe('push-oci through faults scripted in front of a real registry', () => {
     assert.equal(again.blobsUploaded + again.manifestsPushed, 0, 'the registry has everything');
   });
 
+  it('retries a reply whose body breaks off (a reset while reading it is transient too)', async () => {
+    let posts = 0;
+    proxy.script = (method) =>
+      method === 'POST' && ++posts === 1 ? { status: 500, cutBody: true } : undefined;
+    proxy.requests.length = 0;
+    const mirror = await fixtureMirror(root.dir, 'cut-body', [TOFU_RANDOM]);
+    // Its own repository: the next test expects random 3.6.0 not to be under tofu/ yet.
+    const repositoryTemplate = `${proxy.host}/cut-body/\${hostname}/\${namespace}/\${type}`;
+    await push(registry, mirror, { host: proxy.host, repositoryTemplate });
+    assert.ok(posts > 1, 'the upload was started again');
+    assert.equal(
+      (await fetchManifest(registry, 'cut-body/registry.opentofu.org/hashicorp/random', '3.6.0')).status,
+      200,
+    );
+    proxy.script = () => undefined;
+  });
+
   it('leaves no tag when the push is interrupted before the index, and a later push completes it', async () => {
     proxy.script = (method, path) =>
       isBlobPut(method, path) && path.length > 0 ? { status: 503 } : undefined;
