@@ -48185,7 +48185,7 @@ module.exports.promise = queueAsPromised
 /***/ ((__webpack_module__, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8617);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1492);
 
 process.exitCode = await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .main */ .i)(process.argv.slice(2));
 
@@ -48194,7 +48194,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 8617:
+/***/ 1492:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -49533,6 +49533,17 @@ function displayPath(abs, cwd) {
     return rel.split(external_node_path_.sep).join('/');
 }
 
+;// CONCATENATED MODULE: ./.build/src/domain/package.js
+/** One archive: a provider version for one platform. */
+/**
+ * `terraform-provider-TYPE_VERSION_OS_ARCH.zip`: the only file name a registry's download document may
+ * give an archive (its SHA256SUMS line binds the bytes to this name, and only the name binds them to a
+ * platform), and the packed name a filesystem_mirror accepts (PROTOCOL.md §5.1).
+ */
+function package_archiveFileName(address, version, platform) {
+    return `terraform-provider-${address.type}_${version}_${platform}.zip`;
+}
+
 ;// CONCATENATED MODULE: ./.build/src/mirror/json.js
 /** Deterministic JSON: keys sorted at every level, 2-space indent, trailing newline, no BOM. */
 function canonicalJson(value) {
@@ -49556,16 +49567,13 @@ function sortKeys(value) {
 
 
 
+
 /**
  * The directory of a provider in the mirror: `HOST/NS/TYPE` with the ASCII (punycode) host, which is
  * what network-mirror clients request (PROTOCOL.md §1.2). Lower case throughout.
  */
 function providerDir(address) {
     return `${hostnameASCII(address.hostname)}/${address.namespace}/${address.type}`.toLowerCase();
-}
-/** The packed file name a filesystem_mirror accepts (PROTOCOL.md §5.1). */
-function packedArchiveName(address, version, platform) {
-    return `terraform-provider-${address.type}_${version}_${platform}.zip`;
 }
 /** `index.json` (PROTOCOL.md §1.6): every mirrored version, each with an empty object. */
 function versionIndexDocument(versions) {
@@ -49579,7 +49587,7 @@ function versionArchivesDocument(archives) {
     for (const a of archives) {
         const platform = formatPlatform(a.ref.platform);
         out[platform] = {
-            url: packedArchiveName(a.ref.address, a.ref.version, platform),
+            url: package_archiveFileName(a.ref.address, a.ref.version, platform),
             hashes: normalizeHashes([a.h1, a.zh]),
         };
     }
@@ -49603,7 +49611,7 @@ function groupArchives(archives) {
 }
 /** Where an archive goes in the mirror (posix, relative to the root): its provider directory, packed name. */
 function archivePath(a) {
-    const name = packedArchiveName(a.ref.address, a.ref.version, formatPlatform(a.ref.platform));
+    const name = package_archiveFileName(a.ref.address, a.ref.version, formatPlatform(a.ref.platform));
     return `${providerDir(a.ref.address)}/${name}`;
 }
 /** Every file of the network-mirror view (which is also a packed filesystem_mirror), plus `.nojekyll`. */
@@ -49859,6 +49867,7 @@ function parsed(source, text, report) {
 
 
 
+
 /** Depth of `v1/providers/HOST/NS/TYPE/VERSION/download/OS/` below the mirror root. */
 const DOWNLOAD_DOC_DEPTH = 8;
 const TO_ROOT = '../'.repeat(DOWNLOAD_DOC_DEPTH);
@@ -49942,7 +49951,7 @@ function versionsDocument(list) {
 /** The upstream download document with its three URLs pointing into the mirror (PROTOCOL.md §2.3). */
 function downloadDocument(e) {
     const ref = e.record.ref;
-    const zip = packedArchiveName(ref.address, ref.version, formatPlatform(ref.platform));
+    const zip = package_archiveFileName(ref.address, ref.version, formatPlatform(ref.platform));
     return canonicalJson({
         ...e.meta.document,
         download_url: `${TO_ROOT}${providerDir(ref.address)}/${zip}`,
@@ -79508,6 +79517,7 @@ function zhHashesFromSums(bytes) {
 
 
 
+
 /**
  * Runs the verification chain of PROTOCOL.md §2.4 in OpenTofu's order (registry-packages, sums-line,
  * shasum, signature), then the lock-file check of §3, and returns what each check established.
@@ -79593,7 +79603,7 @@ function checkSumsLine(e) {
  */
 function requirePlatformFilename(meta) {
     const { address, version, platform } = meta.ref;
-    const expected = `terraform-provider-${address.type}_${version}_${formatPlatform(platform)}.zip`;
+    const expected = package_archiveFileName(address, version, formatPlatform(platform));
     if (meta.filename !== expected) {
         throw new errors_RepoxyError('VERIFY_FILENAME', `the download document for ${formatPlatform(platform)} names the file "${meta.filename}", ` +
             `expected "${expected}": its SHA256SUMS line would vouch for another provider, version or platform`);
@@ -80433,6 +80443,7 @@ class EntryHasher {
 
 
 
+
 /** OPENTOFU_ENFORCE_GPG_VALIDATION / OPENTOFU_ENFORCE_GPG_EXPIRATION, read once by the caller. */
 function chainOptionsFrom(env) {
     return {
@@ -80527,10 +80538,10 @@ async function refuseMismatched(provider, meta, sums, download, options) {
     });
     throw new Error('internal: bytes that do not hash to the shasum passed verification');
 }
-/** `terraform-provider-TYPE_VERSION_OS_ARCH.zip`, the only file name a document may give for its platform. */
+/** The only file name `meta` may give its archive (see archiveFileName). */
 function archiveFilename(meta) {
     const { ref } = meta;
-    return `terraform-provider-${ref.address.type}_${ref.version}_${formatPlatform(ref.platform)}.zip`;
+    return package_archiveFileName(ref.address, ref.version, formatPlatform(ref.platform));
 }
 function evidence(provider, meta, sums, measured, options) {
     return {
@@ -83157,6 +83168,7 @@ async function verify_manifest_manifestProblems(root, listed) {
 
 
 
+
 /** The top-level names that are not provider hosts: the registry-protocol view. */
 const NOT_HOSTS = new Set(['v1']);
 /**
@@ -83280,7 +83292,7 @@ function archiveFiles(rel, version, archives, problem) {
     const type = rel.split('/')[2];
     const out = [];
     for (const { platform, url, hashes } of archives) {
-        const expected = `terraform-provider-${type}_${version}_${platform}.zip`;
+        const expected = archiveFileName({ type }, version, platform);
         if (url === expected)
             out.push({ name: expected, hashes });
         else {

@@ -20,6 +20,19 @@ export interface Plan {
 }
 
 /** One archive: a provider version for one platform. */
+/**
+ * `terraform-provider-TYPE_VERSION_OS_ARCH.zip`: the only file name a registry's download document may
+ * give an archive (its SHA256SUMS line binds the bytes to this name, and only the name binds them to a
+ * platform), and the packed name a filesystem_mirror accepts (PROTOCOL.md §5.1).
+ */
+export function archiveFileName(
+  address: Pick<ProviderAddress, 'type'>,
+  version: string,
+  platform: string,
+): string {
+  return `terraform-provider-${address.type}_${version}_${platform}.zip`;
+}
+
 export interface PackageRef {
   readonly address: ProviderAddress;
   readonly version: string;

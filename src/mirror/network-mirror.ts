@@ -1,6 +1,6 @@
 import { formatAddress, hostnameASCII, type ProviderAddress } from '../domain/address.ts';
 import { normalizeHashes } from '../domain/hash.ts';
-import type { ArchiveRecord } from '../domain/package.ts';
+import { archiveFileName, type ArchiveRecord } from '../domain/package.ts';
 import { formatPlatform } from '../domain/platform.ts';
 import { compareVersionText } from '../domain/version.ts';
 import { canonicalJson } from './json.ts';
@@ -19,11 +19,6 @@ export function providerDir(address: ProviderAddress): string {
   return `${hostnameASCII(address.hostname)}/${address.namespace}/${address.type}`.toLowerCase();
 }
 
-/** The packed file name a filesystem_mirror accepts (PROTOCOL.md §5.1). */
-export function packedArchiveName(address: ProviderAddress, version: string, platform: string): string {
-  return `terraform-provider-${address.type}_${version}_${platform}.zip`;
-}
-
 /** `index.json` (PROTOCOL.md §1.6): every mirrored version, each with an empty object. */
 export function versionIndexDocument(versions: readonly string[]): string {
   // canonicalJson sorts the keys, so no ordering is needed here.
@@ -37,7 +32,7 @@ export function versionArchivesDocument(archives: readonly ArchiveRecord[]): str
   for (const a of archives) {
     const platform = formatPlatform(a.ref.platform);
     out[platform] = {
-      url: packedArchiveName(a.ref.address, a.ref.version, platform),
+      url: archiveFileName(a.ref.address, a.ref.version, platform),
       hashes: normalizeHashes([a.h1, a.zh]),
     };
   }
@@ -66,7 +61,7 @@ export function groupArchives(archives: readonly ArchiveRecord[]): Map<string, M
 
 /** Where an archive goes in the mirror (posix, relative to the root): its provider directory, packed name. */
 export function archivePath(a: Pick<ArchiveRecord, 'ref'>): string {
-  const name = packedArchiveName(a.ref.address, a.ref.version, formatPlatform(a.ref.platform));
+  const name = archiveFileName(a.ref.address, a.ref.version, formatPlatform(a.ref.platform));
   return `${providerDir(a.ref.address)}/${name}`;
 }
 

@@ -1,11 +1,11 @@
 import { formatAddress, hostnameASCII } from '../domain/address.ts';
 import { RepoxyError } from '../domain/errors.ts';
-import type { ArchiveRecord } from '../domain/package.ts';
+import { archiveFileName, type ArchiveRecord } from '../domain/package.ts';
 import { formatPlatform } from '../domain/platform.ts';
 import { compareVersionText } from '../domain/version.ts';
 import type { DownloadMeta, SumsEvidence } from '../upstream/source.ts';
 import { canonicalJson } from './json.ts';
-import { packedArchiveName, providerDir, type MirrorFile } from './network-mirror.ts';
+import { providerDir, type MirrorFile } from './network-mirror.ts';
 
 /** A mirrored archive with the upstream evidence that proved it. */
 export interface ViewEntry {
@@ -108,7 +108,7 @@ function versionsDocument(list: readonly ViewEntry[]): string {
 /** The upstream download document with its three URLs pointing into the mirror (PROTOCOL.md §2.3). */
 function downloadDocument(e: ViewEntry): string {
   const ref = e.record.ref;
-  const zip = packedArchiveName(ref.address, ref.version, formatPlatform(ref.platform));
+  const zip = archiveFileName(ref.address, ref.version, formatPlatform(ref.platform));
   return canonicalJson({
     ...e.meta.document,
     download_url: `${TO_ROOT}${providerDir(ref.address)}/${zip}`,

@@ -8,6 +8,7 @@ import { h1OfZip } from '../verify/h1.ts';
 import { sha256File } from '../verify/zh.ts';
 import { anchorKey, checkLockAnchor, type LockAnchors } from './lock-anchor.ts';
 import { manifestProblems } from './verify-manifest.ts';
+import { archiveFileName } from '../domain/package.ts';
 
 /**
  * Client-side check of a mirror directory received from elsewhere (an artifact, a download): every
@@ -186,7 +187,7 @@ function archiveFiles(
   const type = rel.split('/')[2]!;
   const out: { name: string; hashes: string[] }[] = [];
   for (const { platform, url, hashes } of archives) {
-    const expected = `terraform-provider-${type}_${version}_${platform}.zip`;
+    const expected = archiveFileName({ type }, version, platform);
     if (url === expected) out.push({ name: expected, hashes });
     else {
       problem(

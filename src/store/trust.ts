@@ -1,6 +1,11 @@
 import { isRepoxyError } from '../domain/errors.ts';
 import { preferredHashes, zhHash, type HashString } from '../domain/hash.ts';
-import type { ChainResult, PlannedProvider, Verification } from '../domain/package.ts';
+import {
+  archiveFileName,
+  type ChainResult,
+  type PlannedProvider,
+  type Verification,
+} from '../domain/package.ts';
 import { formatPlatform } from '../domain/platform.ts';
 import type { DownloadMeta, DownloadResult, SumsEvidence } from '../upstream/source.ts';
 import { zhHashesFromSums } from '../verify/sums-line.ts';
@@ -130,10 +135,10 @@ export async function refuseMismatched(
   throw new Error('internal: bytes that do not hash to the shasum passed verification');
 }
 
-/** `terraform-provider-TYPE_VERSION_OS_ARCH.zip`, the only file name a document may give for its platform. */
+/** The only file name `meta` may give its archive (see archiveFileName). */
 export function archiveFilename(meta: DownloadMeta): string {
   const { ref } = meta;
-  return `terraform-provider-${ref.address.type}_${ref.version}_${formatPlatform(ref.platform)}.zip`;
+  return archiveFileName(ref.address, ref.version, formatPlatform(ref.platform));
 }
 
 function evidence(

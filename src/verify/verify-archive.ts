@@ -2,7 +2,13 @@ import { DEFAULT_OPENTOFU_HOST, formatAddress } from '../domain/address.ts';
 import { isRepoxyError, RepoxyError } from '../domain/errors.ts';
 import { preferredHashes, zhHash } from '../domain/hash.ts';
 import type { HashString } from '../domain/hash.ts';
-import type { ChainResult, CheckName, CheckResult, PackageRef } from '../domain/package.ts';
+import {
+  archiveFileName,
+  type ChainResult,
+  type CheckName,
+  type CheckResult,
+  type PackageRef,
+} from '../domain/package.ts';
 import { formatPlatform } from '../domain/platform.ts';
 import type { DownloadMeta, DownloadResult, SumsEvidence } from '../upstream/source.ts';
 import type { ZipHashes } from './h1.ts';
@@ -130,7 +136,7 @@ function checkSumsLine(e: ArchiveEvidence): CheckResult {
  */
 function requirePlatformFilename(meta: DownloadMeta): void {
   const { address, version, platform } = meta.ref;
-  const expected = `terraform-provider-${address.type}_${version}_${formatPlatform(platform)}.zip`;
+  const expected = archiveFileName(address, version, formatPlatform(platform));
   if (meta.filename !== expected) {
     throw new RepoxyError(
       'VERIFY_FILENAME',
