@@ -1,4 +1,4 @@
-import { formatAddress, type ProviderAddress } from '../domain/address.ts';
+import { compareAddresses, formatAddress, type ProviderAddress } from '../domain/address.ts';
 import { RepoxyError } from '../domain/errors.ts';
 import type {
   ArchiveRecord,
@@ -85,12 +85,10 @@ export function decideRetention(
   return { kept, decisions: decisions.sort(compareDecisions), previous: previousByRef };
 }
 
-/** The plan with the kept versions added (sorted by address then version, as plans are). */
+/** The plan with the kept versions added (sorted by address then version, as buildPlan sorts). */
 export function withKept(plan: Plan, kept: readonly PlannedProvider[]): Plan {
   const providers = [...plan.providers, ...kept].sort(
-    (a, b) =>
-      formatAddress(a.address).localeCompare(formatAddress(b.address)) ||
-      compareVersionText(a.version, b.version),
+    (a, b) => compareAddresses(a.address, b.address) || compareVersionText(a.version, b.version),
   );
   return { platforms: plan.platforms, providers };
 }
