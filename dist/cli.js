@@ -50078,10 +50078,9 @@ function decideRetention(previous, plan, o) {
     const previousByRef = new Map(previous.map((a) => [refKey(a.ref), a]));
     return { kept, decisions: decisions.sort(compareDecisions), previous: previousByRef };
 }
-/** The plan with the kept versions added (sorted by address then version, as plans are). */
+/** The plan with the kept versions added (sorted by address then version, as buildPlan sorts). */
 function withKept(plan, kept) {
-    const providers = [...plan.providers, ...kept].sort((a, b) => formatAddress(a.address).localeCompare(formatAddress(b.address)) ||
-        compareVersionText(a.version, b.version));
+    const providers = [...plan.providers, ...kept].sort((a, b) => compareAddresses(a.address, b.address) || compareVersionText(a.version, b.version));
     return { platforms: plan.platforms, providers };
 }
 /**
@@ -80581,7 +80580,7 @@ async function download(provider, meta, sums, ctx) {
     if (dl.sha256 !== meta.shasum) {
         dl.observer?.abandon(); // its entries do not matter: the chain fails on its size or sha256
         await (0,promises_.rm)(dl.path, { force: true });
-        await refuseMismatched(provider, meta, sums, { path: dl.path, size: dl.size, sha256: dl.sha256 }, chainOptionsFrom(ctx.env));
+        await refuseMismatched(provider, meta, sums, { path: dl.path, size: dl.size, sha256: dl.sha256 }, ctx.chain);
     }
     return { path: dl.path, size: dl.size, sha256: dl.sha256, zipHashes: await download_archive_zipHashesOf(dl, meta, ctx) };
 }
@@ -80934,7 +80933,7 @@ async function lockAnchored(provider, candidate, ctx) {
     const sums = await discardIfCorrupt(ref, ctx, () => ctx.source.candidateSums(ref), () => ctx.source.forget(ref));
     if (!sums)
         return undefined;
-    const checked = await selfConsistent(provider, candidate.meta, sums, candidate.measured, chainOptionsFrom(ctx.env));
+    const checked = await selfConsistent(provider, candidate.meta, sums, candidate.measured, ctx.chain);
     if ('unanchored' in checked)
         return undefined;
     if ('failed' in checked) {
@@ -80969,7 +80968,7 @@ async function upstreamAnchored(ref, provider, measured, ctx, fresh) {
     const stored = measured?.sha256 === meta.shasum ? measured : await measure(ref, meta.shasum, ctx);
     if (stored) {
         // Anchor: SHA256SUMS (and keys) fetched in this run; the stored bytes hash to its line for this file.
-        const verified = await verifyAgainstUpstream(provider, meta, sums, stored, chainOptionsFrom(ctx.env)).catch((err) => {
+        const verified = await verifyAgainstUpstream(provider, meta, sums, stored, ctx.chain).catch((err) => {
             if (storedDocument && errors_isRepoxyError(err) && err.code.startsWith('VERIFY_'))
                 return undefined;
             throw err;
@@ -80982,7 +80981,7 @@ async function upstreamAnchored(ref, provider, measured, ctx, fresh) {
         return upstreamAnchored(ref, provider, stored, ctx, await fetchFresh(ref, ctx.source));
     const fetched = await download(provider, meta, sums, ctx);
     // Anchor: upstream metadata fetched and verified in this run; the bytes were downloaded in this run.
-    const verification = await verifyAgainstUpstream(provider, meta, sums, fetched, chainOptionsFrom(ctx.env)).catch(async (err) => {
+    const verification = await verifyAgainstUpstream(provider, meta, sums, fetched, ctx.chain).catch(async (err) => {
         await (0,promises_.rm)(fetched.path, { force: true });
         throw err;
     });
@@ -82188,6 +82187,7 @@ async function limit_runLimited(items, limit, work) {
 
 
 
+
 /** Reads lock files and plans; throws LOCK_INVALID (with diagnostics) or INPUT_INVALID. */
 async function planFromLockFiles(options, report) {
     const files = await readLockFiles([...options.lockfiles], { cwd: options.cwd });
@@ -82280,7 +82280,7 @@ async function openPackageContext(options, report) {
         store,
         source,
         report,
-        env: options.env,
+        chain: chainOptionsFrom(options.env),
         requireSignatures: options.requireSignatures ?? false,
         versions: new VersionAnchors(),
     };
@@ -82664,7 +82664,7 @@ function platformManifest(platform, archive) {
         config: EMPTY_CONFIG,
         layers: [{ mediaType: ARCHIVE_MEDIA_TYPE, digest: archive.digest, size: archive.size }],
     };
-    return { platform, archive, manifest: layout_document(MANIFEST_MEDIA_TYPE, body) };
+    return { platform, manifest: layout_document(MANIFEST_MEDIA_TYPE, body) };
 }
 /** The index of a version over `entries`, sorted by platform (§6.2 steps 3-4). */
 function providerIndex(entries) {

@@ -30,6 +30,7 @@ import type { PackageContext } from './store/context.ts';
 import { mirrorPackage, type MirroredPackage } from './store/obtain.ts';
 import { pruneStore, type PruneResult } from './store/prune.ts';
 import { Store } from './store/store.ts';
+import { chainOptionsFrom } from './store/trust.ts';
 import { VersionAnchors } from './store/version-anchors.ts';
 import { createUpstream, type Upstream } from './upstream/create.ts';
 import { skippedCheckEvents } from './verify/check-report.ts';
@@ -199,7 +200,7 @@ export async function openPackageContext(
     store,
     source,
     report,
-    env: options.env,
+    chain: chainOptionsFrom(options.env),
     requireSignatures: options.requireSignatures ?? false,
     versions: new VersionAnchors(),
   };

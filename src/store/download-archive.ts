@@ -7,7 +7,7 @@ import { describePackage as describe } from '../verify/verify-archive.ts';
 import { StreamingZipHasher, type StreamedZip } from '../verify/zip-stream.ts';
 import type { PackageContext } from './context.ts';
 import type { MeasuredArchive } from './stored-archive.ts';
-import { chainOptionsFrom, refuseMismatched } from './trust.ts';
+import { refuseMismatched } from './trust.ts';
 
 /**
  * Downloads into the store's tmp/ and hashes it while it arrives. Bytes that do not hash to the
@@ -40,7 +40,7 @@ export async function download(
       meta,
       sums,
       { path: dl.path, size: dl.size, sha256: dl.sha256 },
-      chainOptionsFrom(ctx.env),
+      ctx.chain,
     );
   }
   return { path: dl.path, size: dl.size, sha256: dl.sha256, zipHashes: await zipHashesOf(dl, meta, ctx) };

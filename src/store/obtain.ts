@@ -7,13 +7,7 @@ import type { PackageContext } from './context.ts';
 import { download } from './download-archive.ts';
 import { measureStoredArchive, type MeasuredArchive } from './stored-archive.ts';
 import { fetchFresh, type UpstreamMetadata } from './version-anchors.ts';
-import {
-  lockAnchor,
-  lockPinsVersion,
-  selfConsistent,
-  verifyAgainstUpstream,
-  chainOptionsFrom,
-} from './trust.ts';
+import { lockAnchor, lockPinsVersion, selfConsistent, verifyAgainstUpstream } from './trust.ts';
 
 /** A verified archive and the evidence for the registry-protocol view, trustworthy by an anchor. */
 export interface MirroredPackage {
@@ -95,13 +89,7 @@ async function lockAnchored(
     () => ctx.source.forget(ref),
   );
   if (!sums) return undefined;
-  const checked = await selfConsistent(
-    provider,
-    candidate.meta,
-    sums,
-    candidate.measured,
-    chainOptionsFrom(ctx.env),
-  );
+  const checked = await selfConsistent(provider, candidate.meta, sums, candidate.measured, ctx.chain);
   if ('unanchored' in checked) return undefined;
   if ('failed' in checked) {
     await discard(ref, ctx, `stored metadata is not self-consistent: ${checked.failed}`, () =>
@@ -146,16 +134,12 @@ async function upstreamAnchored(
   const stored = measured?.sha256 === meta.shasum ? measured : await measure(ref, meta.shasum, ctx);
   if (stored) {
     // Anchor: SHA256SUMS (and keys) fetched in this run; the stored bytes hash to its line for this file.
-    const verified = await verifyAgainstUpstream(
-      provider,
-      meta,
-      sums,
-      stored,
-      chainOptionsFrom(ctx.env),
-    ).catch((err: unknown) => {
-      if (storedDocument && isRepoxyError(err) && err.code.startsWith('VERIFY_')) return undefined;
-      throw err;
-    });
+    const verified = await verifyAgainstUpstream(provider, meta, sums, stored, ctx.chain).catch(
+      (err: unknown) => {
+        if (storedDocument && isRepoxyError(err) && err.code.startsWith('VERIFY_')) return undefined;
+        throw err;
+      },
+    );
     // A stored document agreeing with this run's SHA256SUMS URLs and line: its download URL is its own.
     if (verified)
       return packageOf(meta, sums, stored, verified, 'store', ctx, storedDocument ? ['downloadUrl'] : []);
@@ -163,16 +147,12 @@ async function upstreamAnchored(
   if (storedDocument) return upstreamAnchored(ref, provider, stored, ctx, await fetchFresh(ref, ctx.source));
   const fetched = await download(provider, meta, sums, ctx);
   // Anchor: upstream metadata fetched and verified in this run; the bytes were downloaded in this run.
-  const verification = await verifyAgainstUpstream(
-    provider,
-    meta,
-    sums,
-    fetched,
-    chainOptionsFrom(ctx.env),
-  ).catch(async (err: unknown) => {
-    await rm(fetched.path, { force: true });
-    throw err;
-  });
+  const verification = await verifyAgainstUpstream(provider, meta, sums, fetched, ctx.chain).catch(
+    async (err: unknown) => {
+      await rm(fetched.path, { force: true });
+      throw err;
+    },
+  );
   const localPath = await ctx.store.admitArchive(fetched.path, fetched.sha256);
   return packageOf(meta, sums, { ...fetched, path: localPath }, verification, 'upstream', ctx, []);
 }

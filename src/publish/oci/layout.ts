@@ -40,7 +40,6 @@ export interface OciDocument extends BlobRef {
 /** One platform of a provider version: the image manifest and the zip it carries. */
 export interface PlatformManifest {
   readonly platform: Platform;
-  readonly archive: BlobRef;
   readonly manifest: OciDocument;
 }
 
@@ -69,7 +68,7 @@ export function platformManifest(platform: Platform, archive: BlobRef): Platform
     config: EMPTY_CONFIG,
     layers: [{ mediaType: ARCHIVE_MEDIA_TYPE, digest: archive.digest, size: archive.size }],
   };
-  return { platform, archive, manifest: document(MANIFEST_MEDIA_TYPE, body) };
+  return { platform, manifest: document(MANIFEST_MEDIA_TYPE, body) };
 }
 
 /** The index of a version over `entries`, sorted by platform (§6.2 steps 3-4). */
